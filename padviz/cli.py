@@ -1,0 +1,58 @@
+"""The `padviz` command line: the app by default, and headless subcommands for scripting.
+
+Each subcommand lives in its own module under padviz.commands, exposing
+`add_parser(subparsers)` and `run(args) -> int`. Heavy imports (torch, Qt) happen inside
+`run`, so `padviz --help` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import NoReturn, Sequence
+
+COMMANDS = ("gui", "layout", "train", "bench", "screenshot", "lessons")
+
+
+class UsageError(Exception):
+    """Bad arguments or data: reported as one line on stderr with exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports errors as a single line (no usage dump) with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="padviz", description=__doc__.splitlines()[0])
+    from padviz.commands import gui as gui_cmd
+
+    gui_cmd.add_app_options(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"padviz.commands.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        name = args.command or "gui"
+        return int(importlib.import_module(f"padviz.commands.{name}").run(args) or 0)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as exc:
+        # The core raises ValueError subclasses with specific messages for bad data.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""`padviz` / `padviz gui`: open the app."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_app_options(parser: argparse.ArgumentParser) -> None:
+    """Options that apply to the app whether or not `gui` is named."""
+    parser.add_argument("--present", action="store_true", help="open in presentation mode")
+    parser.add_argument("--lesson", metavar="NAME", help="open on a lesson (see `padviz lessons`)")
+    parser.add_argument(
+        "--reset-settings", action="store_true", help="forget remembered settings, then open"
+    )
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gui", help="open the app (the default)")
+    add_app_options(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from padviz.gui.app import run_app
+
+    return run_app(args)

@@ -1,0 +1,13 @@
+"""`padviz layout` (being built)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("layout", help="(being built)")
+
+
+def run(args: argparse.Namespace) -> int:
+    raise NotImplementedError("padviz layout")

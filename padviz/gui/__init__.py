@@ -1,0 +1,1 @@
+"""Qt views of padviz. Every number they show comes from padviz.core."""
