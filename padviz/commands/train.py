@@ -1,13 +1,145 @@
-"""`padviz train` (being built)."""
+"""`padviz train`: train one run headless, draw progress on stderr, write one CSV row per step."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import sys
+import time
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from padviz.core.training import StepRecord, TrainConfig
+
+MODES_HELP = "padded-unmasked|padded-masked|packed"
+BAR_WIDTH = 24
+REDRAW_S = 0.1
+
+
+class CsvPathError(ValueError):
+    """The --csv file cannot be written."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("train", help="(being built)")
+    p = sub.add_parser(
+        "train",
+        help="train an LSTM headless and write its curves to CSV",
+        description="Train one run (a mode) on a synthetic task and write one CSV row per step "
+        "with every loss variant, the accuracy and the speed.",
+    )
+    p.add_argument("--list-tasks", action="store_true", help="print the task names and exit")
+    p.add_argument("--task", metavar="NAME", help="the task (default: the first listed)")
+    p.add_argument("--mode", metavar=MODES_HELP, help="how padding is handled (required)")
+    p.add_argument("--steps", type=int, metavar="N", help="number of steps (required)")
+    p.add_argument("--csv", metavar="PATH", help="where to write the per-step CSV (required)")
+    p.add_argument(
+        "--device", default="auto", metavar="auto|cpu|cuda|cuda:N|mps", help="(default: auto)"
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="(default: 0)")
+    p.add_argument("--batch-size", type=int, metavar="B", help="sequences per batch (default: 32)")
+    p.add_argument("--hidden", type=int, metavar="H", help="LSTM hidden size (default: 64)")
+    p.add_argument("--embed", type=int, metavar="E", help="embedding size (default: 32)")
+    p.add_argument("--layers", type=int, metavar="L", help="LSTM layers (default: 1)")
+    p.add_argument(
+        "--bidirectional", action="store_true", default=None, help="a bidirectional LSTM"
+    )
+    p.add_argument("--optimizer", metavar="adam|sgd", help="(default: adam)")
+    p.add_argument("--lr", type=float, metavar="LR", help="learning rate (default: 0.003)")
+    p.add_argument("--min-len", type=int, metavar="N", help="shortest sequence (default: 1)")
+    p.add_argument("--max-len", type=int, metavar="N", help="longest sequence (default: 20)")
+    p.add_argument(
+        "--length-distribution",
+        metavar="uniform|normal|lognormal|fixed",
+        help="how lengths are drawn (default: uniform)",
+    )
+    p.add_argument("--threads", dest="num_threads", type=int, metavar="N", help="torch CPU threads")
+
+
+# options that, when given, override the TrainConfig field of the same name
+_CONFIG_OPTIONS = (
+    "task",
+    "batch_size",
+    "hidden",
+    "embed",
+    "layers",
+    "bidirectional",
+    "optimizer",
+    "lr",
+    "min_len",
+    "max_len",
+    "length_distribution",
+    "num_threads",
+)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("padviz train")
+    from padviz.cli import UsageError
+    from padviz.core.tasks import task_names
+    from padviz.core.training import RECORD_FIELDS, TrainConfig, Trainer
+
+    if args.list_tasks:
+        print("\n".join(task_names()))
+        return 0
+    missing = [f"--{name}" for name in ("mode", "steps", "csv") if getattr(args, name) is None]
+    if missing:
+        raise UsageError(f"padviz train: {', '.join(missing)} required (or --list-tasks)")
+    chosen = {name: getattr(args, name) for name in _CONFIG_OPTIONS}
+    chosen = {name: value for name, value in chosen.items() if value is not None}
+    config = TrainConfig(
+        mode=args.mode, steps=args.steps, device=args.device, seed=args.seed, **chosen
+    ).validate()
+    trainer = Trainer(config)
+    progress = Progress(config, sys.stderr)
+    with _open_csv(args.csv) as out:
+        writer = csv.DictWriter(out, fieldnames=RECORD_FIELDS)
+        writer.writeheader()
+        try:
+            for record in trainer:
+                writer.writerow(record.to_dict())
+                progress.update(record)
+        finally:  # end the bar's line, also before an error message
+            progress.finish()
+    return 0
+
+
+def _open_csv(path: str) -> TextIO:
+    try:
+        return open(path, "w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise CsvPathError(f"cannot write --csv {path}: {exc.strerror or exc}") from None
+
+
+class Progress:
+    """A one-line progress bar redrawn in place at most every REDRAW_S seconds."""
+
+    def __init__(self, config: TrainConfig, stream: TextIO) -> None:
+        self.total = config.steps
+        self.stream = stream
+        self.label = f"{config.task} {config.mode}"
+        self.started = time.perf_counter()
+        self.drawn_at = float("-inf")
+        self.last: StepRecord | None = None
+
+    def update(self, record: StepRecord) -> None:
+        self.last = record
+        now = time.perf_counter()
+        if now - self.drawn_at >= REDRAW_S:
+            self.drawn_at = now
+            self._draw(record, now)
+
+    def finish(self) -> None:
+        if self.last is not None:
+            self._draw(self.last, time.perf_counter())
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def _draw(self, r: StepRecord, now: float) -> None:
+        filled = BAR_WIDTH * r.step // self.total
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        rate = r.step / max(now - self.started, 1e-9)
+        self.stream.write(
+            f"\r{self.label} [{bar}] {r.step}/{self.total} masked {r.masked_loss:.4f} "
+            f"unmasked {r.unmasked_loss:.4f} acc {r.accuracy:.3f} {rate:.0f} steps/s "
+            f"on {r.device}"
+        )
+        self.stream.flush()

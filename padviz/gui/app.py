@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -17,4 +21,16 @@ def run_app(args: argparse.Namespace) -> int:
     app.setOrganizationName("padviz")
     window = MainWindow()
     window.show()
-    return app.exec()
+    code = app.exec()
+    dispose(window)
+    return code
+
+
+def dispose(window: QWidget) -> None:
+    """Close and delete a window now: pyqtgraph widgets left for interpreter shutdown can
+    crash it (seen as a segmentation fault after the last line of output)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

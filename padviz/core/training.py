@@ -1,0 +1,306 @@
+"""Headless LSTM training as a plain generator of compact step records.
+
+A Trainer is deterministic in two separate streams:
+- the data: a CPU torch.Generator seeded with `seed`, drawing from the task with the batch-shape
+  settings (task, batch_size, min_len, max_len, length_distribution);
+- the initial weights: built on the CPU under `torch.manual_seed(seed)` inside a forked RNG
+  (the caller's global RNG is left untouched), from the model settings only.
+So trainers that differ only in mode, optimizer, lr or device see the same batches and start
+from the same weights; their curves differ only by how padding is handled.
+
+Nothing runs until `step()` is called or the iterator is advanced, so a caller (a worker
+process, the CLI) can stop, pause or change the learning rate between any two steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import mmap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+
+import torch
+
+from padviz.core import losses
+from padviz.core.devices import resolve_device
+from padviz.core.models import LSTMModel, check_mode
+from padviz.core.tasks import LENGTH_DISTRIBUTIONS, TaskBatch, get_task, task_names
+
+OPTIMIZERS = ("adam", "sgd")
+MAX_BATCH_SIZE = 1024
+MAX_LENGTH = 4096
+
+
+class ConfigError(ValueError):
+    """A training setting that is out of range or of the wrong type."""
+
+
+class NonFiniteLossError(ValueError):
+    """The optimized loss became NaN or infinite; the weights were not updated with it."""
+
+    def __init__(self, step: int, mode: str, value: float) -> None:
+        super().__init__(
+            f"training stopped at step {step} ({mode}): the loss is {value} (not finite); "
+            "try a lower learning rate"
+        )
+        self.step = step
+        self.mode = mode
+        self.value = value
+
+
+class DeviceOutOfMemoryError(MemoryError):
+    """The device ran out of memory during a step."""
+
+    def __init__(self, step: int, mode: str, device: str) -> None:
+        super().__init__(
+            f"training stopped at step {step} ({mode}): {device} ran out of memory; "
+            "try a smaller batch, shorter sequences or a smaller model"
+        )
+        self.step = step
+        self.mode = mode
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run. JSON-able through to_dict / from_dict."""
+
+    task: str = task_names()[0]
+    mode: str = "padded-masked"
+    steps: int = 300
+    device: str = "auto"
+    seed: int = 0
+    batch_size: int = 32
+    embed: int = 32
+    hidden: int = 64
+    layers: int = 1
+    bidirectional: bool = False
+    optimizer: str = "adam"
+    lr: float = 0.003
+    min_len: int = 1
+    max_len: int = 20
+    length_distribution: str = "uniform"
+    num_threads: int | None = None  # torch.set_num_threads for the whole process, if given
+    nan_at_step: int | None = None  # test hook: poison the loss at this step
+
+    def validate(self) -> TrainConfig:
+        """Raise ConfigError (or the task's / mode's ValueError) naming the bad value."""
+        get_task(self.task)
+        check_mode(self.mode)
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("length_distribution", self.length_distribution, LENGTH_DISTRIBUTIONS)
+        if not isinstance(self.device, str):
+            raise ConfigError(f"device must be a string, got {self.device!r}")
+        _int("steps", self.steps, 1)
+        _int("seed", self.seed, 0, 2**63 - 1)
+        _int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        _int("embed", self.embed, 1)
+        _int("hidden", self.hidden, 1)
+        _int("layers", self.layers, 1)
+        _int("min_len", self.min_len, 1, MAX_LENGTH)
+        _int("max_len", self.max_len, self.min_len, MAX_LENGTH)
+        if not isinstance(self.bidirectional, bool):
+            raise ConfigError(f"bidirectional must be true or false, got {self.bidirectional!r}")
+        check_lr(self.lr)
+        if self.num_threads is not None:
+            _int("num_threads", self.num_threads, 1)
+        if self.nan_at_step is not None:
+            _int("nan_at_step", self.nan_at_step, 1)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Build and validate a config; missing keys take their defaults, unknown keys fail."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"a training config must be a JSON object, got {type(data).__name__}")
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ConfigError(f"unknown training setting(s): {', '.join(unknown)}")
+        return cls(**data).validate()
+
+
+def _choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}")
+
+
+def _int(name: str, value: object, low: int, high: int | None = None) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+        raise ConfigError(f"{name} must be {bounds}, got {value}")
+
+
+def check_lr(lr: object) -> float:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise ConfigError(f"lr must be a positive finite number, got {lr!r}")
+    return float(lr)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one training step reports. Plain floats: cheap to pickle, queue and plot."""
+
+    step: int
+    mode: str
+    masked_loss: float
+    unmasked_loss: float
+    article_loss: float
+    ignore_index_loss: float
+    accuracy: float
+    tokens: int  # real tokens in the batch
+    tokens_per_s: float
+    step_ms: float  # wall time of the whole step: sampling, forward, backward, update
+    lr: float
+    device: str
+    memory_mb: float | None  # allocated on CUDA/MPS; resident set of the process on CPU
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+RECORD_FIELDS = tuple(f.name for f in fields(StepRecord))
+TIMING_FIELDS = ("tokens_per_s", "step_ms", "memory_mb")  # vary between identical runs
+
+
+def build_model(config: TrainConfig) -> LSTMModel:
+    """The initial model for a config, on the CPU; the weights depend on (seed, model settings)."""
+    task = get_task(config.task)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        return LSTMModel(
+            vocab_size=task.vocab_size,
+            num_classes=task.num_classes,
+            embed=config.embed,
+            hidden=config.hidden,
+            layers=config.layers,
+            bidirectional=config.bidirectional,
+            per_token=task.per_token,
+        )
+
+
+def batch_stream(config: TrainConfig) -> Iterator[TaskBatch]:
+    """The endless, seeded stream of CPU batches a run trains on."""
+    task = get_task(config.task)
+    generator = torch.Generator().manual_seed(config.seed)
+    while True:
+        yield task.sample(
+            config.batch_size,
+            generator,
+            config.min_len,
+            config.max_len,
+            config.length_distribution,
+        )
+
+
+def _memory_mb(device: torch.device) -> float | None:
+    if device.type == "cuda":
+        return torch.cuda.memory_allocated(device) / 2**20
+    if device.type == "mps":
+        return torch.mps.current_allocated_memory() / 2**20
+    try:  # Linux only; elsewhere the CPU memory is not reported
+        with open("/proc/self/statm", encoding="ascii") as f:
+            resident_pages = int(f.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return resident_pages * mmap.PAGESIZE / 2**20
+
+
+class Trainer:
+    """Trains one run; iterate it (or call step()) to get one StepRecord per step."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = dataclasses.replace(config).validate()
+        self.device = resolve_device(config.device)
+        if config.num_threads is not None:
+            torch.set_num_threads(config.num_threads)
+        self.model = build_model(self.config).to(self.device)
+        params = self.model.parameters()
+        if config.optimizer == "adam":
+            self.optimizer: torch.optim.Optimizer = torch.optim.Adam(params, lr=config.lr)
+        else:
+            self.optimizer = torch.optim.SGD(params, lr=config.lr)
+        self.step_count = 0
+        self.last_batch: TaskBatch | None = None
+        self._batches = batch_stream(self.config)
+        self._objective = "unmasked" if config.mode == "padded-unmasked" else "masked"
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate from the next step on."""
+        lr = check_lr(lr)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def __iter__(self) -> Iterator[StepRecord]:
+        """Steps until config.steps have been done in total (manual step() calls count)."""
+        while self.step_count < self.config.steps:
+            yield self.step()
+
+    run = __iter__
+
+    def step(self) -> StepRecord:
+        """Exactly one training step on the next batch of the stream."""
+        start = time.perf_counter()
+        step = self.step_count + 1
+        batch = next(self._batches)
+        try:
+            values = self._forward_backward(batch, step)
+        except torch.OutOfMemoryError as exc:
+            self.optimizer.zero_grad(set_to_none=True)
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            raise DeviceOutOfMemoryError(step, self.config.mode, str(self.device)) from exc
+        self.step_count = step
+        self.last_batch = batch
+        if not math.isfinite(values[0]):
+            self.optimizer.zero_grad(set_to_none=True)
+            raise NonFiniteLossError(step, self.config.mode, values[0])
+        self.optimizer.step()
+        seconds = time.perf_counter() - start
+        tokens = batch.real_tokens
+        masked, unmasked, article, ignored, accuracy = values[1:]
+        return StepRecord(
+            step=step,
+            mode=self.config.mode,
+            masked_loss=masked,
+            unmasked_loss=unmasked,
+            article_loss=article,
+            ignore_index_loss=ignored,
+            accuracy=accuracy,
+            tokens=tokens,
+            tokens_per_s=tokens / seconds,
+            step_ms=seconds * 1000.0,
+            lr=self.lr,
+            device=str(self.device),
+            memory_mb=_memory_mb(self.device),
+        )
+
+    def _forward_backward(self, batch: TaskBatch, step: int) -> list[float]:
+        """Forward, all loss variants, backward; one device sync to read the numbers."""
+        tokens = batch.tokens.to(self.device, non_blocking=True)
+        targets = batch.targets.to(self.device, non_blocking=True)
+        if batch.per_token:
+            mask = tokens != 0
+        else:
+            mask = torch.ones(targets.shape, dtype=torch.bool, device=self.device)
+        logits = self.model(tokens, batch.lengths, self.config.mode)
+        variants = losses.loss_variants(logits, targets, mask)
+        loss = variants[self._objective]
+        if step == self.config.nan_at_step:
+            loss = loss * float("nan")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        summary = torch.stack(
+            [loss.detach()] + [variants[name].detach() for name in losses.VARIANTS]
+        )
+        return summary.tolist()

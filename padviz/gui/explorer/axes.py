@@ -1,0 +1,82 @@
+"""An axis with named ticks (sequence numbers, time steps, offsets) that never overlap: at each
+paint it keeps only as many labels as fit the axis's length in pixels."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QFontMetricsF
+
+NICE_STEPS = (1, 2, 5)
+GAP_PX = 8.0
+
+
+def nice_step(minimum: float) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is >= minimum."""
+    if minimum <= 1:
+        return 1
+    power = 10 ** math.floor(math.log10(minimum))
+    for base in (*NICE_STEPS, 10):
+        if base * power >= minimum:
+            return base * power
+    return 10 * power
+
+
+class TickAxis(pg.AxisItem):
+    """Named ticks `(position, label)` when given, pyqtgraph's automatic ticks otherwise."""
+
+    def __init__(self, orientation: str, **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        self._pos: np.ndarray | None = None
+        self._labels: list[str] = []
+        self._uniform = False
+
+    def set_named_ticks(self, ticks: Sequence[tuple[float, str]] | None) -> None:
+        if ticks is None or not len(ticks):
+            self._pos, self._labels = None, []
+        else:
+            self._pos = np.array([p for p, _ in ticks], float)
+            self._labels = [label for _, label in ticks]
+            gaps = np.diff(self._pos)
+            self._uniform = len(gaps) == 0 or bool(np.allclose(gaps, gaps[0]))
+        self.picture = None
+        self.update()
+
+    def _label_px(self, labels: Sequence[str]) -> float:
+        fm = QFontMetricsF(self.style["tickFont"] or self.font())
+        if self.orientation in ("left", "right"):
+            return fm.height() + 2
+        return max((fm.horizontalAdvance(s) for s in labels), default=0.0) + GAP_PX
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):
+        if self._pos is None:
+            return super().tickValues(minVal, maxVal, size)
+        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
+        if hi <= lo or size <= 0:
+            return []
+        i0, i1 = np.searchsorted(self._pos, [lo, hi + 1e-9])
+        if i1 <= i0:
+            return []
+        px_per_unit = size / (hi - lo)
+        if self._uniform:
+            spacing = (self._pos[1] - self._pos[0]) if len(self._pos) > 1 else 1.0
+            sample = self._labels[i0:i1:max(1, (i1 - i0) // 64)] + [self._labels[i1 - 1]]
+            step = nice_step(self._label_px(sample) / (spacing * px_per_unit))
+            idx = [i for i in range(i0 + (-i0) % step, i1, step)]
+        else:
+            idx, last = [], -math.inf
+            for i in range(i0, i1):
+                x = self._pos[i] * px_per_unit
+                if x - last >= self._label_px([self._labels[i]]):
+                    idx.append(i)
+                    last = x
+        return [(None, [float(self._pos[i]) for i in idx])]
+
+    def tickStrings(self, values, scale, spacing):
+        if self._pos is None:
+            return super().tickStrings(values, scale, spacing)
+        idx = np.searchsorted(self._pos, np.asarray(values, float) - 1e-9)
+        return [self._labels[i] if i < len(self._labels) else "" for i in idx.tolist()]

@@ -1,0 +1,170 @@
+"""A heatmap of one padviz.core.views grid: an ImageItem coloured through a 256-entry lookup
+table, cell text, hover and highlight outlines, labelled axes, theme and font following."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Signal
+from PySide6.QtGui import QFont
+
+from padviz.core.views import EMPTY, PAD, Grid, Ticks
+from padviz.gui.explorer.axes import TickAxis
+from padviz.gui.explorer.cell_items import CellOverlay, CellTextItem
+from padviz.gui.theme import Theme, current_theme, dark_text, theme_notifier, token_lut
+
+
+class ShrinkingLabel(pg.LabelItem):
+    """A label that may be narrower than its text, so a long title never widens the plots."""
+
+    def updateMin(self) -> None:
+        super().updateMin()
+        self.setMinimumWidth(0)
+
+
+def scaled_font(base: QFont, factor: float) -> QFont:
+    font = QFont(base)
+    size = base.pointSizeF() if base.pointSizeF() > 0 else 10.0
+    font.setPointSizeF(size * factor)
+    return font
+
+
+class HeatmapView(pg.GraphicsLayoutWidget):
+    """One grid drawn as a heatmap (row 0 at the top). Emits `cellHovered((r, c) | None)` in
+    the grid's drawn coordinates as the mouse moves over it."""
+
+    cellHovered = Signal(object)
+
+    def __init__(self, name: str, parent=None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.grid: Grid | None = None
+        self.title = ShrinkingLabel()
+        self.addItem(self.title, row=0, col=0, colspan=2)
+        axes = {side: TickAxis(side) for side in ("left", "bottom", "top")}
+        self.plot: pg.PlotItem = self.addPlot(row=1, col=0, axisItems=axes)
+        self.plot.invertY(True)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.showAxis("top", False)
+        self.vb: pg.ViewBox = self.plot.getViewBox()
+        self.vb.setDefaultPadding(0.0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.text = CellTextItem()
+        self.lit = CellOverlay("#E69F00", 1.0, "#E69F0099")
+        self.hover = CellOverlay("#D55E00", 3.0)
+        for z, item in enumerate((self.image, self.text, self.lit, self.hover)):
+            item.setZValue(z)
+            self.plot.addItem(item)
+        self._shape: tuple[int, int] | None = None
+        self._hovered: tuple[int, int] | None = None
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
+        theme_notifier().themeChanged.connect(self.apply_theme)
+        self.apply_theme(current_theme())
+        self.apply_font()
+
+    # -- content ---------------------------------------------------------------------------
+    def lut(self, theme: Theme) -> np.ndarray:
+        """The colour lookup table for this view's codes."""
+        return token_lut(theme)
+
+    def set_grid(self, grid: Grid) -> None:
+        """Show a grid; the view range resets only when the grid's shape changes."""
+        self.grid = grid
+        self.image.setImage(grid.codes, levels=None, lut=self._lut, autoLevels=False)
+        self.text.set_source(grid)
+        self.title.setText(grid.title, size=self._title_size(), color=self.theme.foreground)
+        self._set_axis("left", grid.row_label, grid.row_ticks())
+        self._set_axis("bottom", grid.col_label, grid.col_ticks())
+        shape = grid.shape
+        if shape != self._shape:
+            self._shape = shape
+            rows, cols = shape
+            self.vb.setLimits(
+                xMin=0, xMax=max(cols, 1), yMin=0, yMax=max(rows, 1),
+                minXRange=min(1, cols) or 1, minYRange=min(1, rows) or 1,
+            )
+            self.vb.setRange(xRange=(0, max(cols, 1)), yRange=(0, max(rows, 1)), padding=0)
+
+    def _set_axis(self, side: str, label: str, ticks: Ticks | None) -> None:
+        axis = self.plot.getAxis(side)
+        axis.setLabel(label, **{"font-size": f"{self._label_pt():.1f}pt"})
+        axis.set_named_ticks(ticks)
+
+    # -- highlights ------------------------------------------------------------------------
+    def set_hover_cells(self, cells: np.ndarray | None) -> None:
+        self.hover.set_cells(cells)
+
+    def set_lit_cells(self, cells: np.ndarray | None) -> None:
+        self.lit.set_cells(cells)
+
+    # -- mouse -----------------------------------------------------------------------------
+    def cell_at_scene(self, pos: QPointF) -> tuple[int, int] | None:
+        if self.grid is None or not self.vb.sceneBoundingRect().contains(pos):
+            return None
+        p = self.vb.mapSceneToView(pos)
+        r, c = int(np.floor(p.y())), int(np.floor(p.x()))
+        rows, cols = self.grid.shape
+        if 0 <= r < rows and 0 <= c < cols and self.grid.codes[r, c] != EMPTY:
+            return r, c
+        return None
+
+    def scene_pos_of(self, r: int, c: int) -> QPointF:
+        """The scene position of the centre of drawn cell (r, c)."""
+        return self.vb.mapViewToScene(QPointF(c + 0.5, r + 0.5))
+
+    def _mouse_moved(self, pos: QPointF) -> None:
+        self._emit_hover(self.cell_at_scene(pos))
+
+    def _emit_hover(self, cell: tuple[int, int] | None) -> None:
+        if cell != self._hovered:
+            self._hovered = cell
+            self.cellHovered.emit(cell)
+
+    def leaveEvent(self, event) -> None:
+        self._emit_hover(None)
+        super().leaveEvent(event)
+
+    # -- look ------------------------------------------------------------------------------
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.setBackground(theme.background)
+        for side in ("left", "bottom", "top", "right"):
+            axis = self.plot.getAxis(side)
+            axis.setPen(theme.foreground)
+            axis.setTextPen(theme.foreground)
+        self._lut = self.lut(theme)
+        if self.grid is not None:
+            self.image.setLookupTable(self._lut)
+            self.title.setText(self.grid.title, size=self._title_size(), color=theme.foreground)
+        self.text.set_style(
+            dark_text(self._lut),
+            dark="#111111",
+            light="#FFFFFF",
+            muted=theme.muted,
+            grid=theme.grid,
+            muted_codes=(PAD,),
+            skip_codes=(EMPTY,),
+        )
+        self.hover.set_style(theme.hover, 3.0)
+        self.lit.set_style(theme.lit[:7], 2.0, theme.lit)
+
+    def _label_pt(self) -> float:
+        return scaled_font(self.font(), 1.0).pointSizeF()
+
+    def _title_size(self) -> str:
+        return f"{self._label_pt() * 1.1:.1f}pt"
+
+    def apply_font(self) -> None:
+        """Follow the widget's font (the app font, scaled by a global zoom)."""
+        font = self.font()
+        for side in ("left", "bottom", "top", "right"):
+            self.plot.getAxis(side).setStyle(tickFont=scaled_font(font, 0.9))
+        self.text.set_font(font)
+        if self.grid is not None:
+            self.set_grid(self.grid)
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self.apply_font()
+        super().changeEvent(event)

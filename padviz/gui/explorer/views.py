@@ -1,0 +1,195 @@
+"""The four linked heatmaps: padded tensor, mask, PackedSequence and jagged values/offsets."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsRectItem
+
+from padviz.core.views import REAL, JaggedGrid, PackedGrid, PaddedGrid, packed_summary
+from padviz.gui.explorer.axes import TickAxis
+from padviz.gui.explorer.cell_items import CellTextItem
+from padviz.gui.explorer.heatmap import HeatmapView, ShrinkingLabel, scaled_font
+from padviz.gui.theme import Theme, mask_lut
+
+
+class PaddedView(HeatmapView):
+    """The padded tensor as torch returns it; in bucketed order each bucket is outlined with
+    the part of T it really needs."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("padded", parent)
+        self.setObjectName("paddedView")
+        self._bucket_items: list[QGraphicsRectItem] = []
+
+    def set_grid(self, grid: PaddedGrid) -> None:
+        super().set_grid(grid)
+        for item in self._bucket_items:
+            self.plot.removeItem(item)
+        self._bucket_items = []
+        pen = QPen(QColor(self.theme.foreground))
+        pen.setCosmetic(True)
+        pen.setWidthF(2.0)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        for r0, c0, rows, cols in grid.bucket_rects():
+            item = QGraphicsRectItem(QRectF(c0, r0, cols, rows))
+            item.setPen(pen)
+            item.setZValue(5)
+            self.plot.addItem(item)
+            self._bucket_items.append(item)
+
+
+class MaskView(HeatmapView):
+    """The boolean mask: 1 on real tokens, 0 on pads."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("mask", parent)
+        self.setObjectName("maskView")
+
+    def lut(self, theme: Theme) -> np.ndarray:
+        return mask_lut(theme)
+
+
+class _BarLabels:
+    """Cell source for the batch_sizes numbers: one cell per time step."""
+
+    def __init__(self, sizes: np.ndarray) -> None:
+        self.sizes = sizes
+        self.codes = np.full((len(sizes), 1), REAL, np.uint8)
+
+    def labels(self, r: np.ndarray, c: np.ndarray) -> list[str]:
+        return [str(n) for n in self.sizes[r].tolist()]
+
+    def sublabels(self, r: np.ndarray, c: np.ndarray) -> None:
+        return None
+
+
+class PackedView(HeatmapView):
+    """PackedSequence.data grouped by time step (one row per t, the longest sequence first),
+    batch_sizes as bars beside the rows, and sorted_indices / unsorted_indices underneath.
+    Emits `timeHovered(t | None)` when the mouse is over a bar."""
+
+    timeHovered = Signal(object)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("packed", parent)
+        self.setObjectName("packedView")
+        bars = self.addPlot(row=1, col=1, axisItems={"bottom": TickAxis("bottom")})
+        self.bars_plot: pg.PlotItem = bars
+        bars.invertY(True)
+        bars.hideButtons()
+        bars.setMenuEnabled(False)
+        bars.setMouseEnabled(x=False, y=True)
+        bars.setYLink(self.plot)
+        bars.getAxis("left").setStyle(showValues=False)
+        bars.getAxis("left").setWidth(4)
+        bars.getViewBox().setDefaultPadding(0.0)
+        self.bars = pg.BarGraphItem(x0=[], y0=[], width=[], height=[])
+        bars.addItem(self.bars)
+        self.bar_text = CellTextItem()
+        bars.addItem(self.bar_text)
+        self.summary = ShrinkingLabel(justify="left")
+        self.addItem(self.summary, row=2, col=0, colspan=2)
+        self.refusal = pg.TextItem(anchor=(0.5, 0.5))
+        self.plot.addItem(self.refusal)
+        self._bar_hovered: int | None = None
+        self.apply_theme(self.theme)
+        self.apply_font()
+
+    def set_grid(self, grid: PackedGrid) -> None:
+        super().set_grid(grid)
+        lay = grid.layout
+        sizes = lay.batch_sizes
+        steps = np.arange(len(sizes))
+        self.bars.setOpts(x0=np.zeros(len(sizes)), y0=steps + 0.15, width=sizes, height=0.7)
+        self.bar_text.set_source(_BarLabels(sizes))
+        self.bar_text.setTransform(QTransform.fromScale(max(lay.B, 1), 1.0))
+        self.bars_plot.getViewBox().setLimits(xMin=0, xMax=max(lay.B, 1))
+        self.bars_plot.setXRange(0, max(lay.B, 1), padding=0)
+        self.bars_plot.getAxis("bottom").setLabel(
+            "batch_sizes", **{"font-size": f"{self._label_pt():.1f}pt"}
+        )
+        summary = html.escape(packed_summary(lay)).replace("\n", "<br>")
+        self.summary.setText(summary, size=f"{self._label_pt():.1f}pt")
+        if lay.packed is None:
+            self.refusal.setText("torch refused to pack this batch:\nsee the pitfall panel")
+            self.refusal.setPos(QPointF(0.5, 0.5))
+            self.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            self.refusal.show()
+        else:
+            self.refusal.hide()
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        if getattr(self, "bars_plot", None) is None:
+            return
+        for side in ("left", "bottom"):
+            axis = self.bars_plot.getAxis(side)
+            axis.setPen(theme.foreground)
+            axis.setTextPen(theme.foreground)
+        self.bars.setOpts(brush=theme.bar, pen=theme.bar)
+        self.bar_text.set_style(
+            np.ones(256, bool), dark="#111111", light="#111111", muted=theme.muted,
+            grid=theme.background,
+        )
+        self.summary.setAttr("color", theme.foreground)
+        self.refusal.setColor(theme.error)
+
+    def apply_font(self) -> None:
+        super().apply_font()
+        if getattr(self, "bars_plot", None) is None:
+            return
+        for side in ("left", "bottom"):
+            self.bars_plot.getAxis(side).setStyle(tickFont=scaled_font(self.font(), 0.9))
+        self.ci.layout.setColumnFixedWidth(1, 9 * self.fontMetrics().averageCharWidth() + 20)
+        self.bar_text.set_font(self.font())
+        self.refusal.setFont(self.font())
+
+    def _mouse_moved(self, pos: QPointF) -> None:
+        super()._mouse_moved(pos)
+        t = None
+        vb = self.bars_plot.getViewBox()
+        if self.grid is not None and vb.sceneBoundingRect().contains(pos):
+            y = int(np.floor(vb.mapSceneToView(pos).y()))
+            t = y if 0 <= y < len(self.grid.layout.batch_sizes) else None
+        if t != self._bar_hovered:
+            self._bar_hovered = t
+            self.timeHovered.emit(t)
+
+    def leaveEvent(self, event) -> None:
+        if self._bar_hovered is not None:
+            self._bar_hovered = None
+            self.timeHovered.emit(None)
+        super().leaveEvent(event)
+
+
+class JaggedView(HeatmapView):
+    """The jagged view: all real tokens back to back (values), sequence boundaries at the
+    offsets (cu_seqlens), which label the top axis."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("jagged", parent)
+        self.setObjectName("jaggedView")
+        self.plot.showAxis("top", True)
+        self.plot.getAxis("left").setStyle(showValues=False)
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.bounds = pg.PlotCurveItem(connect="pairs")
+        self.bounds.setZValue(5)
+        self.plot.addItem(self.bounds)
+        self.apply_theme(self.theme)
+
+    def set_grid(self, grid: JaggedGrid) -> None:
+        super().set_grid(grid)
+        offsets = grid.layout.offsets.astype(float)
+        self.bounds.setData(np.repeat(offsets, 2), np.tile([0.0, 1.0], len(offsets)))
+        ticks = grid.offset_ticks()
+        self.plot.getAxis("top").set_named_ticks(ticks)
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        if hasattr(self, "bounds"):
+            self.bounds.setPen(pg.mkPen(theme.foreground, width=2))

@@ -1,0 +1,225 @@
+"""The bench core on tiny sizes: shapes, sanity and the recommendation logic, never speed."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from padviz.core.bench import (
+    STRATEGIES,
+    BenchConfig,
+    BenchError,
+    BenchRow,
+    Tagger,
+    Timing,
+    bucket_indices,
+    lengths_for_pad_ratio,
+    make_batch,
+    measure,
+    pad_ratio,
+    recommend,
+    resolve_device,
+    step_functions,
+)
+
+TINY = BenchConfig(device="cpu", hidden=4, batch_size=16, max_len=40, features=3, buckets=4,
+                   warmup=1, reps=2, threads=1, pad_ratios=(0.0, 0.2, 0.4, 0.6, 0.8, 0.9))
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models gain nothing from threads, and OpenMP stalls when other tests load the CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@settings(max_examples=60, deadline=None)
+@given(target=st.floats(0.0, 0.95), batch=st.integers(1, 40), max_len=st.integers(1, 60),
+       seed=st.integers(0, 2**16))
+def test_lengths_reach_the_target_pad_ratio_when_reachable(target, batch, max_len, seed):
+    lengths = lengths_for_pad_ratio(target, batch, max_len, np.random.default_rng(seed))
+    assert len(lengths) == batch
+    assert lengths.min() >= 1 and lengths.max() == max_len
+    # One full-length sequence and the rest at length 1 is the most padding there can be.
+    most_padding = pad_ratio([max_len] + [1] * (batch - 1), max_len)
+    if target <= most_padding:
+        assert abs(pad_ratio(lengths, max_len) - target) <= 0.5 / (batch * max_len) + 1e-12
+    else:
+        assert pad_ratio(lengths, max_len) == pytest.approx(most_padding)
+    again = lengths_for_pad_ratio(target, batch, max_len, np.random.default_rng(seed))
+    assert np.array_equal(lengths, again)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lengths=st.lists(st.integers(1, 50), min_size=1, max_size=40), k=st.integers(1, 8))
+def test_bucketing_partitions_the_batch_by_length(lengths, k):
+    parts = bucket_indices(lengths, k)
+    assert len(parts) == min(k, len(lengths))
+    assert sorted(np.concatenate(parts).tolist()) == list(range(len(lengths)))
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+    for shorter, longer in itertools.pairwise(parts):
+        assert max(lengths[i] for i in shorter) <= min(lengths[i] for i in longer)
+
+
+def test_the_three_strategies_compute_the_same_gradient():
+    """Padded (masked), packed and bucketed steps train the same loss, so timing is fair."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(1)
+    lengths = lengths_for_pad_ratio(0.6, TINY.batch_size, TINY.max_len, rng)
+    model = Tagger(TINY)
+    batch = make_batch(lengths, TINY, rng, torch.device("cpu"))
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    grads = {}
+    for name, step in step_functions(model, batch).items():
+        model.load_state_dict(start)
+        step()
+        grads[name] = [p.grad.clone() for p in model.parameters()]
+    for name in ("packed", "bucketed"):
+        for g, ref in zip(grads[name], grads["padded"]):
+            # (torch.testing.assert_close would import torch.distributed: seconds, here.)
+            assert torch.allclose(g, ref, rtol=1e-4, atol=1e-6), (name, (g - ref).abs().max())
+    # Each bucket is padded only to its own longest sequence.
+    widths = [x.shape[1] for x, _, _ in batch.buckets]
+    assert widths == sorted(widths) and widths[-1] == TINY.max_len and widths[0] < TINY.max_len
+
+
+def test_measure_times_every_strategy_at_every_ratio():
+    reports: list[tuple[BenchRow | None, float]] = []
+    result = measure(TINY, progress=lambda row, f: reports.append((row, f)))
+    assert not result.interrupted and result.device == "cpu"
+    assert [row.target_pad_ratio for row in result.rows] == list(TINY.pad_ratios)
+    for row in result.rows:
+        assert row.pad_ratio == pytest.approx(row.target_pad_ratio, abs=0.01)
+        for name in STRATEGIES:
+            t = row.timings[name]
+            assert math.isfinite(t.median_ms) and 0 < t.min_ms <= t.median_ms <= t.max_ms
+        assert row.ideal == pytest.approx(1 - row.pad_ratio)
+        assert row.packed_over_padded == pytest.approx(row.packed_ms / row.padded_ms)
+    fractions = [f for _, f in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert [row for row, _ in reports if row is not None] == result.rows
+    assert result.recommendation.startswith("on cpu")
+
+
+def test_should_stop_interrupts_between_rounds():
+    calls = 0
+
+    def stop_on_fifth_poll() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls >= 5
+
+    # 1 warm-up + 2 reps = 3 rounds a ratio: the 5th poll falls inside the second ratio.
+    result = measure(TINY, should_stop=stop_on_fifth_poll)
+    assert result.interrupted and len(result.rows) == 1 and calls == 5
+    nothing = measure(TINY, should_stop=lambda: True)
+    assert nothing.interrupted and nothing.rows == []
+    assert "nothing to recommend" in nothing.recommendation
+
+
+def test_result_to_dict_is_flat_json_with_config_fields():
+    result = measure(BenchConfig(device="cpu", hidden=2, batch_size=4, max_len=6, features=2,
+                                 warmup=0, reps=1, threads=1,
+                                 pad_ratios=(0.0, 0.5)))
+    d = result.to_dict()
+    assert d["device"] == "cpu" and d["torch"] == torch.__version__
+    assert d["hidden"] == 2 and d["batch_size"] == 4 and d["max_len"] == 6
+    assert d["pad_ratios"] == [0.0, 0.5] and d["recommendation"] == result.recommendation
+    assert [r["target_pad_ratio"] for r in d["rows"]] == [0.0, 0.5]
+    assert d["threads"] == 1
+
+
+def test_threads_apply_for_the_call_only():
+    result = measure(BenchConfig(device="cpu", threads=2), should_stop=lambda: True)
+    assert result.threads == 2 and torch.get_num_threads() == 1
+
+
+def test_timing_summarises_samples_in_milliseconds():
+    t = Timing.from_seconds([0.005, 0.001, 0.003, 0.002, 0.004])
+    assert (t.min_ms, t.q1_ms, t.median_ms, t.q3_ms, t.max_ms) == pytest.approx((1, 2, 3, 4, 5))
+    assert t.iqr_ms == pytest.approx(2)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"hidden": 0}, "hidden"), ({"batch_size": -1}, "batch_size"), ({"reps": 0}, "reps"),
+    ({"warmup": -1}, "warmup"), ({"pad_ratios": (0.2, 1.0)}, "pad ratios"),
+    ({"pad_ratios": ()}, "pad ratio"), ({"device": "tpu"}, "tpu"), ({"threads": 0}, "threads"),
+])
+def test_bad_configs_are_rejected_with_a_specific_message(change, message):
+    with pytest.raises(BenchError, match=message):
+        measure(BenchConfig(**{"device": "cpu", **change}))
+
+
+def test_devices():
+    assert resolve_device("cpu") == torch.device("cpu")
+    expected = "cuda" if torch.cuda.is_available() else (
+        "mps" if torch.backends.mps.is_available() else "cpu")
+    assert resolve_device("auto").type == expected
+    if not torch.cuda.is_available():
+        with pytest.raises(BenchError, match="no CUDA device"):
+            resolve_device("cuda")
+    if not torch.backends.mps.is_available():
+        with pytest.raises(BenchError, match="MPS is not available"):
+            resolve_device("mps")
+
+
+# --- the recommendation, on synthetic rows -----------------------------------------------------
+
+RATIOS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9)
+
+
+def rows(packed: list[float], bucketed: list[float], iqr: float = 0.0) -> list[BenchRow]:
+    """Rows with padded = 100 ms and the given packed / bucketed times."""
+    def timing(ms: float) -> Timing:
+        return Timing(ms, ms - iqr / 2, ms + iqr / 2, ms - iqr, ms + iqr)
+
+    return [BenchRow(p, p, {"padded": timing(100), "packed": timing(a), "bucketed": timing(b)})
+            for p, a, b in zip(RATIOS, packed, bucketed)]
+
+
+SLOWER = [101, 300, 250, 200, 150, 120]
+
+
+def test_packing_never_pays_off_names_its_best_padded_case():
+    line = recommend(rows(SLOWER, [100] * 6), "cpu")
+    assert line.startswith("on cpu: packing never pays off (at best 1.20x")
+    assert "at 90% padding" in line
+    assert "padded is fastest at every pad ratio measured" in line
+
+
+def test_packing_pays_off_above_an_interpolated_threshold():
+    # packed/padded crosses 0.95 between 60% (1.2) and 80% (0.7): at 70%.
+    line = recommend(rows([101, 300, 250, 120, 70, 40], [100] * 6))
+    assert "packing pays off above ~70% padding" in line
+    assert "fastest: padded at 0-60%; packed at 80-90%" in line
+
+
+def test_packing_pays_off_everywhere_and_bucketing_is_fastest_everywhere():
+    line = recommend(rows([90, 80, 60, 40, 30, 20], [80, 70, 50, 30, 20, 10]))
+    assert "packing pays off at every pad ratio measured" in line
+    assert "bucketed is fastest at every pad ratio measured" in line
+
+
+def test_scattered_wins_say_there_is_no_clear_threshold():
+    line = recommend(rows([101, 90, 120, 110, 80, 70], [100] * 6))
+    assert "packing pays off only at 20%, 80-90% padding (no clear threshold)" in line
+
+
+def test_wins_within_the_margin_count_for_padding():
+    line = recommend(rows([97, 98, 99, 98, 97, 96], [99, 98, 97, 96, 97, 98]))
+    assert "packing never pays off" in line
+    assert "padded is fastest at every pad ratio measured" in line
+
+
+def test_noisy_rows_are_flagged():
+    assert "noisy" not in recommend(rows(SLOWER, [100] * 6, iqr=5))
+    line = recommend(rows(SLOWER, [100] * 6, iqr=40))
+    assert "timings were noisy at 0-90% padding" in line

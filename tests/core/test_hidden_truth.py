@@ -1,0 +1,36 @@
+"""The hidden-state truth: packed equals alone, padded does not for shorter sequences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from padviz.core.hidden_truth import fold_tokens, hidden_truth
+from padviz.core.models import LSTMModel
+
+
+def test_fold_tokens_keeps_lengths_and_stays_in_the_vocabulary() -> None:
+    tokens, lengths = fold_tokens([[1, 7, 12], [40], [3, 4]], vocab_size=5)
+    assert lengths.tolist() == [3, 1, 2]
+    assert tokens.tolist() == [[1, 3, 4], [4, 0, 0], [3, 4, 0]]
+    assert fold_tokens([[1]] * 50, 5, max_sequences=8)[0].shape == (8, 1)
+    with pytest.raises(ValueError, match="none empty"):
+        fold_tokens([[1], []], 5)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_packed_matches_alone_and_padded_does_not(bidirectional: bool) -> None:
+    torch.manual_seed(0)
+    model = LSTMModel(vocab_size=6, num_classes=3, embed=4, hidden=5, layers=2,
+                      bidirectional=bidirectional)
+    model.train()
+    truth = hidden_truth(model, [[1, 2, 3, 4, 5, 1, 2], [3, 3], [5, 4, 3, 2]])
+    width = 5 * (2 if bidirectional else 1)
+    assert truth["padded"].shape == truth["packed"].shape == truth["alone"].shape == (3, width)
+    np.testing.assert_allclose(truth["packed_diff"], 0.0, atol=1e-6)
+    assert truth["padded_diff"][0] < 1e-6  # the longest sequence reads no pad
+    assert np.all(truth["padded_diff"][1:] > 1e-4)
+    assert truth["lengths"].tolist() == [7, 2, 4]
+    assert int(truth["directions"]) == (2 if bidirectional else 1)
+    assert model.training

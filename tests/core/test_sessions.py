@@ -1,0 +1,76 @@
+"""Sessions saved to JSON and opened again are exactly what was saved."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from padviz.core.batch import from_lengths
+from padviz.core.curves import Curves
+from padviz.core.layout import LayoutOptions
+from padviz.core.sessions import Session, SessionError, load_session, save_session, to_dict
+from padviz.core.training import TrainConfig
+
+
+def _session() -> Session:
+    curves = Curves()
+    curves.extend([
+        [1, 1.6094379425048828, 1.1, 0.9, 0.8, 0.2, 30, 12345.678, 2.5, 0.01, None],
+        [2, 1.0 / 3.0, 1.0e-9, 0.9, 0.8, 0.25, 28, 11111.1, 2.25, 0.02, 301.25],
+    ])
+    return Session(
+        batch=from_lengths([5, 3, 7]),
+        options=LayoutOptions(batch_first=True, order="bucketed", buckets=3),
+        config=TrainConfig(mode="packed", task="majority", seed=11, lr=0.0123, hidden=16,
+                           bidirectional=True),
+        runs=("packed", "padded-unmasked"),
+        curves={"packed": curves, "padded-unmasked": Curves()},
+        smoothing=0.85,
+        log_y=True,
+        faults={"padded-unmasked": "training stopped at step 1"},
+    )
+
+
+def test_save_then_open_restores_everything_exactly(tmp_path) -> None:
+    session = _session()
+    save_session(session, tmp_path / "s.json")
+    again = load_session(tmp_path / "s.json")
+    assert again == session
+    assert again.curves["packed"].column("masked_loss")[1] == 1.0 / 3.0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(format="padviz-batch"), "not a padviz session"),
+        (lambda d: d.update(version=2), "unsupported session version"),
+        (lambda d: d.update(extra=1), "unknown key 'extra'"),
+        (lambda d: d.pop("training"), "no 'training'"),
+        (lambda d: d.update(runs=["packed", "packed"]), "distinct modes"),
+        (lambda d: d["training"].update(lr=-1), "training: lr"),
+        (lambda d: d["training"].update(mode="packed"), "'mode' does not belong"),
+        (lambda d: d["options"].update(order="random"), "options: order"),
+        (lambda d: d["curves"]["packed"].pop("step"), "curves: .*missing step"),
+        (lambda d: d["curves"].update(**{"padded-masked": {}}), "not one of the runs"),
+        (lambda d: d["view"].update(smoothing=1.5), "smoothing"),
+        (lambda d: d["batch"].update(sequences=[[]]), "batch:"),
+    ],
+)
+def test_bad_sessions_name_the_problem(tmp_path, change, message) -> None:
+    data = to_dict(_session())
+    change(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SessionError, match=message):
+        load_session(path)
+
+
+def test_unreadable_files_are_session_errors(tmp_path) -> None:
+    with pytest.raises(SessionError, match="cannot read"):
+        load_session(tmp_path / "missing.json")
+    (tmp_path / "nan.json").write_text('{"format": NaN}')
+    with pytest.raises(SessionError, match="not a JSON session"):
+        load_session(tmp_path / "nan.json")
+    with pytest.raises(SessionError, match="cannot write"):
+        save_session(_session(), tmp_path / "no" / "such" / "dir.json")

@@ -1,0 +1,41 @@
+"""GUI test set-up: offscreen Qt, a private settings store per test, and no leftovers.
+
+A test that leaves a worker process or an extra Python thread running fails: closing the
+window must stop everything (napari's conftest habit).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QSettings
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, qapp):
+    """Point QSettings at a per-test folder so tests never read or write the user's settings."""
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
+    )
+    yield tmp_path / "settings"
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_workers():
+    """Fail the test if it leaves child processes or new threads behind."""
+    threads_before = {t.ident for t in threading.enumerate()}
+    yield
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:
+        children = multiprocessing.active_children()
+        extra = [
+            t for t in threading.enumerate()
+            if t.ident not in threads_before and t.is_alive() and not t.daemon
+        ]
+        if not children and not extra:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"test left workers running: processes={children}, threads={extra}")

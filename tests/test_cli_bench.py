@@ -1,0 +1,54 @@
+"""`padviz bench` through the real CLI entry point, on tiny sizes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from padviz.cli import main
+
+TINY = ["--device", "cpu", "--hidden", "3", "--batch-size", "16", "--max-len", "30",
+        "--reps", "1", "--warmup", "0", "--threads", "1"]
+ROW_KEYS = {"pad_ratio", "target_pad_ratio", "padded_ms", "packed_ms", "bucketed_ms",
+            "packed_over_padded", "bucketed_over_padded", "ideal", "noisy"}
+
+
+def test_json_is_the_only_thing_on_stdout(capsys):
+    assert main(["bench", "--quick", "--json", *TINY]) == 0
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert data["device"] == "cpu" and data["torch"] == torch.__version__
+    config = (data["hidden"], data["batch_size"], data["max_len"], data["reps"], data["threads"])
+    assert config == (3, 16, 30, 1, 1)
+    assert [row["target_pad_ratio"] for row in data["rows"]] == [0.0, 0.2, 0.4, 0.6, 0.8, 0.9]
+    for row in data["rows"]:
+        assert ROW_KEYS <= row.keys()
+        assert {f"{s}_iqr_ms" for s in ("padded", "packed", "bucketed")} <= row.keys()
+        assert row["pad_ratio"] == pytest.approx(row["target_pad_ratio"], abs=0.01)
+        assert all(row[f"{s}_ms"] > 0 for s in ("padded", "packed", "bucketed"))
+    assert data["recommendation"].startswith("on cpu")
+    assert "bench [" in err and err.endswith("\n")
+
+
+def test_table_has_a_row_per_ratio_and_a_recommendation(capsys):
+    assert main(["bench", "--quick", *TINY]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("device: cpu")
+    assert lines[1].split()[:3] == ["target", "pad", "padded"]
+    ratios = [float(line.split()[0]) for line in lines[2:-1]]
+    assert ratios == [0.0, 0.2, 0.4, 0.6, 0.8, 0.9]
+    assert lines[-1].startswith("on cpu") and "packing" in lines[-1]
+
+
+@pytest.mark.parametrize("argv", [
+    ["--hidden", "0"], ["--batch-size", "-3"], ["--max-len", "x"], ["--reps", "0"],
+    ["--warmup", "-1"], ["--threads", "0"], ["--device", "tpu"],
+    *([["--device", "cuda"]] if not torch.cuda.is_available() else []),
+])
+def test_bad_arguments_exit_2_with_one_line(capsys, argv):
+    assert main(["bench", "--quick", "--json", *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
