@@ -75,7 +75,12 @@ _CONFIG_OPTIONS = (
 def run(args: argparse.Namespace) -> int:
     from padviz.cli import UsageError
     from padviz.core.tasks import task_names
-    from padviz.core.training import RECORD_FIELDS, TrainConfig, Trainer
+    from padviz.core.training import (
+        RECORD_FIELDS,
+        DeviceOutOfMemoryError,
+        TrainConfig,
+        Trainer,
+    )
 
     if args.list_tasks:
         print("\n".join(task_names()))
@@ -97,6 +102,10 @@ def run(args: argparse.Namespace) -> int:
             for record in trainer:
                 writer.writerow(record.to_dict())
                 progress.update(record)
+        except DeviceOutOfMemoryError as exc:  # not bad input: exit 1, but still one line
+            progress.finish()
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         finally:  # end the bar's line, also before an error message
             progress.finish()
     return 0
@@ -128,10 +137,12 @@ class Progress:
             self._draw(record, now)
 
     def finish(self) -> None:
+        """Draw the last state and end the line (once; later calls do nothing)."""
         if self.last is not None:
             self._draw(self.last, time.perf_counter())
             self.stream.write("\n")
             self.stream.flush()
+            self.last = None
 
     def _draw(self, r: StepRecord, now: float) -> None:
         filled = BAR_WIDTH * r.step // self.total

@@ -226,7 +226,8 @@ def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads, {os.cpu_count()} cores)"
+        threads = torch.get_num_threads()
+        return f"cpu ({threads} thread{'s' * (threads > 1)}, {os.cpu_count()} cores)"
     return device.type
 
 
@@ -446,15 +447,23 @@ def _ranges(ratios: Sequence[float], selected: Sequence[bool]) -> str:
                      for run in runs)
 
 
+def _beats_padding(row: BenchRow, strategy: str) -> bool:
+    """At least MARGIN faster than padded. Without padding there is nothing to save, so an
+    apparent win there is noise (packing then does the same work, buckets only smaller batches).
+    """
+    return row.pad_ratio > 0 and row.timings[strategy].median_ms <= (1 - MARGIN) * row.padded_ms
+
+
 def _packing_clause(rows: Sequence[BenchRow]) -> str:
-    wins = [row.packed_over_padded <= 1.0 - MARGIN for row in rows]
+    rows = [row for row in rows if row.pad_ratio > 0]  # without padding packing saves nothing
+    if not rows:
+        return "packing was not measured on a padded batch"
+    wins = [_beats_padding(row, "packed") for row in rows]
     ratios = [row.pad_ratio for row in rows]
     if all(wins):
-        return "packing pays off at every pad ratio measured"
+        return "packing pays off at every pad ratio measured above 0%"
     if not any(wins):
-        # Without padding, packing does nothing: its best case there says nothing.
-        padded_rows = [row for row in rows if row.pad_ratio > 0] or list(rows)
-        best = min(padded_rows, key=lambda row: row.packed_over_padded)
+        best = min(rows, key=lambda row: row.packed_over_padded)
         return (f"packing never pays off (at best {best.packed_over_padded:.2f}x the padded "
                 f"time, at {_pct(best.pad_ratio)} padding)")
     first = wins.index(True)
@@ -472,10 +481,8 @@ def _fastest_clause(rows: Sequence[BenchRow]) -> str:
     fastest = []
     for row in rows:
         # Padding wins ties within MARGIN: it is the simplest code.
-        best = min(STRATEGIES, key=lambda s: row.timings[s].median_ms)
-        if row.timings[best].median_ms > (1.0 - MARGIN) * row.padded_ms:
-            best = "padded"
-        fastest.append(best)
+        faster = [s for s in STRATEGIES if s != "padded" and _beats_padding(row, s)]
+        fastest.append(min(faster, key=lambda s: row.timings[s].median_ms, default="padded"))
     if len(set(fastest)) == 1:
         return f"{fastest[0]} is fastest at every pad ratio measured"
     groups = [f"{name} at {_ranges(ratios, [f == name for f in fastest])}"
@@ -486,9 +493,9 @@ def _fastest_clause(rows: Sequence[BenchRow]) -> str:
 def recommend(rows: Sequence[BenchRow], device: str = "this device") -> str:
     """One line saying when packing pays off and which strategy is fastest where.
 
-    "Pays off" and "fastest" mean at least MARGIN (5%) faster than padding; closer results
-    count for padding, the simpler code. Noisy rows are named, so a disturbed run is not
-    mistaken for a verdict.
+    "Pays off" and "fastest" mean at least MARGIN (5%) faster than padding, at a pad ratio
+    above 0; closer results count for padding, the simpler code. Noisy rows are named, so a
+    disturbed run is not mistaken for a verdict.
     """
     if not rows:
         return "no pad ratio was measured, so there is nothing to recommend"
@@ -497,5 +504,6 @@ def recommend(rows: Sequence[BenchRow], device: str = "this device") -> str:
     noisy = [row.noisy for row in rows]
     if any(noisy):
         line += (f"; timings were noisy at {_ranges([r.pad_ratio for r in rows], noisy)} padding "
-                 f"(IQR over {_pct(NOISY)} of the median): rerun on an idle machine")
+                 f"(IQR over {_pct(NOISY)} of the median): rerun on an idle machine or with fewer "
+                 "threads")
     return line

@@ -17,6 +17,7 @@ from padviz.core.models import LSTMModel, final_hidden_states
 from padviz.core.tasks import PAD_ID
 
 MAX_SEQUENCES = 32  # rows a heatmap can still show one by one
+STATES = ("padded", "packed", "alone")
 
 
 def fold_tokens(
@@ -44,7 +45,8 @@ def hidden_truth(
     sequences: Sequence[Sequence[int]],
     max_sequences: int = MAX_SEQUENCES,
 ) -> dict[str, np.ndarray]:
-    """final_hidden_states for the folded batch, plus "lengths" (B) and "directions" (scalar).
+    """final_hidden_states for the folded batch, plus "lengths" (B), "directions" (scalar) and
+    "scale" (scalar: the largest |h| of the three states, for a symmetric colour scale).
 
     Runs in eval mode without gradients and leaves the model's training flag as it was.
     """
@@ -58,4 +60,18 @@ def hidden_truth(
         model.train(was_training)
     result["lengths"] = lengths.numpy().copy()
     result["directions"] = np.array(model.directions)
+    result["scale"] = np.array(max(float(np.abs(result[k]).max()) for k in STATES))
     return result
+
+
+def describe(truth: dict[str, np.ndarray], tolerance: float = 1e-5) -> str:
+    """One line: how many sequences' padded / packed final states differ from running alone."""
+    lengths = truth["lengths"]
+    parts = []
+    for name in ("padded", "packed"):
+        diff = truth[f"{name}_diff"]
+        wrong = int((diff > tolerance).sum())
+        verdict = f"{wrong} of {len(diff)} sequences differ" if wrong else "all match"
+        parts.append(f"{name} vs alone: {verdict} (largest |difference| {diff.max():.2g})")
+    shown = f"{len(lengths)} sequences, lengths {int(lengths.min())}-{int(lengths.max())}"
+    return f"{shown}. " + "; ".join(parts) + "."

@@ -9,8 +9,9 @@ sequence is real), so the variants degenerate:
 
 The article's formula, `F.cross_entropy(..., ignore_index=0) * mask`, summed and divided by
 `mask.sum()`, masks nothing: the cross-entropy is already a scalar, so the mask multiplies one
-number and the division undoes the sum. Its value is exactly the ignore_index=0 loss, which
-leaves out the pads (their target is 0) but ALSO every real token whose target is class 0.
+number and the division undoes the sum. Its value is the ignore_index=0 loss (up to float
+rounding), which leaves out the pads (their target is 0) but ALSO every real token whose target
+is class 0. Only when no real target is 0 does it happen to equal the masked loss.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ Modes (how the batch reaches the LSTM, and which loss the trainer optimizes):
 - "padded-masked": the same forward pass, but the loss counts real tokens only;
 - "packed": pack_padded_sequence in, pad_packed_sequence out, masked loss. The LSTM never sees
   a pad, so every final hidden state equals running that sequence alone.
+
+A unidirectional per-token model gives the same outputs at real tokens padded or packed (the
+pads come after them), so padded-masked and packed train alike there; a bidirectional one, or
+any per-sequence model reading h_n, does not.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ A Trainer is deterministic in two separate streams:
   settings (task, batch_size, min_len, max_len, length_distribution);
 - the initial weights: built on the CPU under `torch.manual_seed(seed)` inside a forked RNG
   (the caller's global RNG is left untouched), from the model settings only.
-So trainers that differ only in mode, optimizer, lr or device see the same batches and start
-from the same weights; their curves differ only by how padding is handled.
+So trainers that differ in mode, optimizer, lr or device still see the same batches and start
+from the same weights: runs that differ only in mode differ only by how padding is handled.
+On CPU, the same config gives the same records (all but the timing fields).
 
 Nothing runs until `step()` is called or the iterator is advanced, so a caller (a worker
 process, the CLI) can stop, pause or change the learning rate between any two steps.
@@ -27,7 +28,7 @@ import torch
 from padviz.core import losses
 from padviz.core.devices import resolve_device
 from padviz.core.models import LSTMModel, check_mode
-from padviz.core.tasks import LENGTH_DISTRIBUTIONS, TaskBatch, get_task, task_names
+from padviz.core.tasks import LENGTH_DISTRIBUTIONS, PAD_ID, TaskBatch, get_task, task_names
 
 OPTIMIZERS = ("adam", "sgd")
 MAX_BATCH_SIZE = 1024
@@ -156,7 +157,9 @@ class StepRecord:
     accuracy: float
     tokens: int  # real tokens in the batch
     tokens_per_s: float
-    step_ms: float  # wall time of the whole step: sampling, forward, backward, update
+    # wall time of the whole step: sampling, forward, backward, update. On CUDA the update is
+    # queued after the step's one sync, so it lands in the next step's time (steady state holds).
+    step_ms: float
     lr: float
     device: str
     memory_mb: float | None  # allocated on CUDA/MPS; resident set of the process on CPU
@@ -216,19 +219,19 @@ class Trainer:
     """Trains one run; iterate it (or call step()) to get one StepRecord per step."""
 
     def __init__(self, config: TrainConfig) -> None:
-        self.config = dataclasses.replace(config).validate()
+        self.config = config = dataclasses.replace(config).validate()  # a private copy
         self.device = resolve_device(config.device)
         if config.num_threads is not None:
             torch.set_num_threads(config.num_threads)
-        self.model = build_model(self.config).to(self.device)
+        self.model = build_model(config).to(self.device)
         params = self.model.parameters()
         if config.optimizer == "adam":
             self.optimizer: torch.optim.Optimizer = torch.optim.Adam(params, lr=config.lr)
         else:
             self.optimizer = torch.optim.SGD(params, lr=config.lr)
         self.step_count = 0
-        self.last_batch: TaskBatch | None = None
-        self._batches = batch_stream(self.config)
+        self.last_batch: TaskBatch | None = None  # the batch of the latest step
+        self._batches = batch_stream(config)
         self._objective = "unmasked" if config.mode == "padded-unmasked" else "masked"
 
     @property
@@ -255,7 +258,7 @@ class Trainer:
         batch = next(self._batches)
         try:
             values = self._forward_backward(batch, step)
-        except torch.OutOfMemoryError as exc:
+        except torch.cuda.OutOfMemoryError as exc:
             self.optimizer.zero_grad(set_to_none=True)
             if self.device.type == "cuda":
                 torch.cuda.empty_cache()
@@ -290,7 +293,7 @@ class Trainer:
         tokens = batch.tokens.to(self.device, non_blocking=True)
         targets = batch.targets.to(self.device, non_blocking=True)
         if batch.per_token:
-            mask = tokens != 0
+            mask = tokens != PAD_ID
         else:
             mask = torch.ones(targets.shape, dtype=torch.bool, device=self.device)
         logits = self.model(tokens, batch.lengths, self.config.mode)

@@ -5,13 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from padviz.core.batch import BatchError, load_json, load_preset, preset_names, save_json
+from padviz.gui.bench_panel import BenchPanel
 from padviz.gui.explorer import ExplorerPanel
 from padviz.gui.explorer.panel import VIEW_NAMES
+from padviz.gui.lecture import Lecture
 from padviz.gui.settings import app_settings
 from padviz.gui.state import AppState
+from padviz.gui.training import TrainingPanel
 
 RECENT_KEY = "recent/files"
 MAX_RECENT = 8
@@ -40,6 +50,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.explorer = ExplorerPanel(self.state)
         self.add_tab(self.explorer, "Explorer")
+        self.training = TrainingPanel(self.state)
+        self.add_tab(self.training, "Training")
+        self.bench = BenchPanel()
+        self.add_tab(self.bench, "Bench")
+        QApplication.instance().aboutToQuit.connect(self.stop_workers)
 
         self.file_menu = self.menuBar().addMenu("&File")
         self.view_menu = self.menuBar().addMenu("&View")
@@ -54,6 +69,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.statusBar()
         self.resize(1600, 1000)
+        self.lecture = Lecture(self)  # presentation, lessons, time walk, remembered settings
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a panel as a tab of the main window; returns its index."""
@@ -77,6 +93,8 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction("&Export current view…", self.export_current_view)
         menu.addAction("Export a&ll views…", self.export_all_views)
+        menu.addSeparator()
+        self.training.add_file_actions(menu)
         menu.addSeparator()
         quit_action = menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -267,8 +285,14 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == "discard"
 
+    def stop_workers(self) -> None:
+        """End every training and bench worker process (closing, quitting)."""
+        self.training.shutdown()
+        self.bench.shutdown()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_keep_changes():
             event.ignore()
             return
+        self.stop_workers()
         event.accept()

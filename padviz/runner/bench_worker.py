@@ -8,6 +8,7 @@ traceback). After its answer the worker waits for ("quit",), so every worker end
 
 from __future__ import annotations
 
+import os
 import traceback
 from multiprocessing.connection import Connection
 from typing import Any
@@ -19,6 +20,8 @@ def serve(conn: Connection, config: dict[str, Any]) -> None:
         quit_now = _measure(conn, config)
         while not quit_now:
             quit_now = conn.recv()[0] == "quit"
+        conn.close()
+        os._exit(0)  # asked to quit, all sent: skip the slow interpreter teardown with torch
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         return
     except BaseException:  # noqa: BLE001 - any failure is reported to the parent

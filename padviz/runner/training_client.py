@@ -33,6 +33,10 @@ class TrainingClient:
     def pid(self) -> int | None:
         return self._worker.pid
 
+    @property
+    def exitcode(self) -> int | None:
+        return self._worker.exitcode
+
     def configure(self, configs: Sequence[Mapping[str, Any]]) -> int:
         """Fresh runs (paused) from TrainConfig dicts; returns the new generation."""
         self.generation += 1

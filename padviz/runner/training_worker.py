@@ -30,6 +30,7 @@ Messages (worker -> parent):
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from multiprocessing.connection import Connection
@@ -47,6 +48,10 @@ def serve(conn: Connection, threads: int | None = None) -> None:
         if threads is not None:
             torch.set_num_threads(threads)
         _TrainingLoop(conn).serve()
+        conn.close()
+        # Asked to quit: everything has been sent. Skip the interpreter's teardown (about a
+        # second with torch loaded) so closing the window is quick.
+        os._exit(0)
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         return  # the parent is gone or the user pressed Ctrl+C: nothing to report to
     except BaseException:  # noqa: BLE001 - any failure is reported to the parent

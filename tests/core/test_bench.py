@@ -202,10 +202,19 @@ def test_packing_pays_off_above_an_interpolated_threshold():
     assert "fastest: padded at 0-60%; packed at 80-90%" in line
 
 
-def test_packing_pays_off_everywhere_and_bucketing_is_fastest_everywhere():
+def test_packing_pays_off_everywhere_and_bucketing_is_fastest_wherever_there_is_padding():
     line = recommend(rows([90, 80, 60, 40, 30, 20], [80, 70, 50, 30, 20, 10]))
-    assert "packing pays off at every pad ratio measured" in line
-    assert "bucketed is fastest at every pad ratio measured" in line
+    assert "packing pays off at every pad ratio measured above 0%" in line
+    assert "fastest: padded at 0%; bucketed at 20-90%" in line
+    only_padded = recommend(rows([90, 80, 60, 40, 30, 20], [80, 70, 50, 30, 20, 10])[1:])
+    assert "bucketed is fastest at every pad ratio measured" in only_padded
+
+
+def test_apparent_wins_without_padding_are_noise():
+    line = recommend(rows([80, 101, 120, 130, 140, 150], [80, 100, 100, 100, 100, 100]))
+    assert "packing never pays off (at best 1.01x the padded time, at 20% padding)" in line
+    assert "padded is fastest at every pad ratio measured" in line
+    assert "not measured on a padded batch" in recommend(rows([80], [80]))
 
 
 def test_scattered_wins_say_there_is_no_clear_threshold():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from padviz.core.hidden_truth import fold_tokens, hidden_truth
+from padviz.core.hidden_truth import describe, fold_tokens, hidden_truth
 from padviz.core.models import LSTMModel
 
 
@@ -33,4 +33,16 @@ def test_packed_matches_alone_and_padded_does_not(bidirectional: bool) -> None:
     assert np.all(truth["padded_diff"][1:] > 1e-4)
     assert truth["lengths"].tolist() == [7, 2, 4]
     assert int(truth["directions"]) == (2 if bidirectional else 1)
+    assert float(truth["scale"]) == max(np.abs(truth[k]).max() for k in ("padded", "packed", "alone"))
     assert model.training
+
+
+def test_describe_counts_the_sequences_that_differ() -> None:
+    truth = {
+        "lengths": np.array([7, 2, 4]),
+        "padded_diff": np.array([0.0, 0.3, 0.02]),
+        "packed_diff": np.array([0.0, 1e-8, 0.0]),
+    }
+    text = describe(truth)
+    assert "padded vs alone: 2 of 3 sequences differ" in text
+    assert "packed vs alone: all match" in text and "lengths 2-7" in text

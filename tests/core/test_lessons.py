@@ -72,7 +72,7 @@ def test_captions_are_filled_from_the_core() -> None:
     assert f"{stats.real_tokens} real tokens" in step.caption
     packing = load_lesson("packing").steps
     assert "batch_sizes = [3, 3, 3, 2, 2, 1, 1]" in packing[4].caption
-    assert packing[2].caption.startswith("t=3: 2 sequences still running")
+    assert packing[2].caption.startswith("At t=3 only 2 sequences are still running")
 
 
 def test_steps_inherit_batch_options_and_tab() -> None:

@@ -43,12 +43,21 @@ LEARN = {"device": "cpu", "embed": 16, "hidden": 32, "lr": 0.01, "steps": 250}
 
 @pytest.fixture(scope="module")
 def learned() -> dict[tuple[str, str], list[StepRecord]]:
-    """One short run per task (the correct way) plus the unmasked run of the per-token task."""
-    runs = [
-        (task, "padded-masked" if task == task_names()[0] else "packed") for task in task_names()
-    ]
+    """One short run per task (the correct way) plus the unmasked run of the per-token task.
+
+    One torch thread: these tiny steps gain nothing from a second one, and on a busy 2-core
+    machine two OpenMP threads made this fixture 10x slower. The process setting is restored.
+    """
+    runs = [(t, "padded-masked" if t == task_names()[0] else "packed") for t in task_names()]
     runs.append((task_names()[0], "padded-unmasked"))
-    return {(t, m): list(Trainer(TrainConfig(task=t, mode=m, **LEARN))) for t, m in runs}
+    threads = torch.get_num_threads()
+    try:
+        return {
+            (t, m): list(Trainer(TrainConfig(task=t, mode=m, num_threads=1, **LEARN)))
+            for t, m in runs
+        }
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("task", task_names())
@@ -170,7 +179,7 @@ def test_running_out_of_device_memory_becomes_a_clear_error(monkeypatch):
     trainer = Trainer(TrainConfig(**SMALL, mode="packed"))
 
     def out_of_memory(*args, **kwargs):
-        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(trainer.model, "forward", out_of_memory)
     with pytest.raises(DeviceOutOfMemoryError, match="step 1 \\(packed\\): cpu ran out of memory"):
@@ -246,3 +255,12 @@ def test_an_absent_device_is_a_clear_error(monkeypatch, spec):
 def test_a_name_that_is_no_device_is_refused():
     with pytest.raises(DeviceError, match="unknown device 'gpu'; use one of auto, cpu, cuda"):
         resolve_device("gpu")
+
+
+def test_num_threads_sets_torchs_thread_count():
+    threads = torch.get_num_threads()
+    try:
+        Trainer(TrainConfig(**SMALL, num_threads=1))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Signal
 from PySide6.QtGui import QFont
 
 from padviz.core.views import EMPTY, PAD, Grid, Ticks
 from padviz.gui.explorer.axes import TickAxis
 from padviz.gui.explorer.cell_items import CellOverlay, CellTextItem
 from padviz.gui.theme import Theme, current_theme, dark_text, theme_notifier, token_lut
+
+
+MAX_IMAGE_SIDE = 8192  # longer grids are drawn from a subsample of their visible part
 
 
 class ShrinkingLabel(pg.LabelItem):
@@ -59,6 +62,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._shape: tuple[int, int] | None = None
         self._hovered: tuple[int, int] | None = None
         self.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.vb.sigRangeChanged.connect(self._range_changed)
         theme_notifier().themeChanged.connect(self.apply_theme)
         self.apply_theme(current_theme())
         self.apply_font()
@@ -71,7 +75,6 @@ class HeatmapView(pg.GraphicsLayoutWidget):
     def set_grid(self, grid: Grid) -> None:
         """Show a grid; the view range resets only when the grid's shape changes."""
         self.grid = grid
-        self.image.setImage(grid.codes, levels=None, lut=self._lut, autoLevels=False)
         self.text.set_source(grid)
         self.title.setText(grid.title, size=self._title_size(), color=self.theme.foreground)
         self._set_axis("left", grid.row_label, grid.row_ticks())
@@ -85,6 +88,30 @@ class HeatmapView(pg.GraphicsLayoutWidget):
                 minXRange=min(1, cols) or 1, minYRange=min(1, rows) or 1,
             )
             self.vb.setRange(xRange=(0, max(cols, 1)), yRange=(0, max(rows, 1)), padding=0)
+        self._show_codes()
+
+    def _is_huge(self) -> bool:
+        return self.grid is not None and max(self.grid.shape) > MAX_IMAGE_SIDE
+
+    def _show_codes(self) -> None:
+        """Hand the grid's colour codes to the image: all of them, or for a huge grid (a long
+        jagged strip) an even subsample of the visible part, stretched over its place."""
+        codes = self.grid.codes
+        rows, cols = codes.shape
+        r0, c0, rs, cs = 0, 0, 1, 1
+        if self._is_huge():
+            (x0, x1), (y0, y1) = self.vb.viewRange()
+            c0, c1 = max(int(np.floor(x0)), 0), min(int(np.ceil(x1)), cols)
+            r0, r1 = max(int(np.floor(y0)), 0), min(int(np.ceil(y1)), rows)
+            cs = max(1, -(-(c1 - c0) // MAX_IMAGE_SIDE))
+            rs = max(1, -(-(r1 - r0) // MAX_IMAGE_SIDE))
+            codes = np.ascontiguousarray(codes[r0:r1:rs, c0:c1:cs])
+        self.image.setImage(codes, levels=None, lut=self._lut, autoLevels=False, autoDownsample=False)
+        self.image.setRect(QRectF(c0, r0, codes.shape[1] * cs, codes.shape[0] * rs))
+
+    def _range_changed(self, *_args) -> None:
+        if self._is_huge():
+            self._show_codes()
 
     def _set_axis(self, side: str, label: str, ticks: Ticks | None) -> None:
         axis = self.plot.getAxis(side)

@@ -42,6 +42,7 @@ class TrainingController(QObject):
     """Start / pause / step / stop / reset one session of runs (one TrainConfig dict per run)."""
 
     stateChanged = Signal(str)
+    sessionChanged = Signal()  # new runs and new (empty or restored) curves
     recordsAdded = Signal(object)  # set[int]: the runs with new points
     runFaulted = Signal(int, str)  # run index, message naming the step
     statusMessage = Signal(str)
@@ -165,7 +166,7 @@ class TrainingController(QObject):
         self.steps_per_s = [0.0] * len(runs)
         self.devices = []
         self._forget_runs()
-        self.recordsAdded.emit(set(range(len(self.curves))))
+        self.sessionChanged.emit()
         self._set_state(RunState.STOPPED)
 
     # -- internals -------------------------------------------------------------------------
@@ -184,7 +185,7 @@ class TrainingController(QObject):
         self.steps_per_s = [0.0] * len(self.configs)
         self.first_record_at = None
         self._client.configure(self.configs)
-        self.recordsAdded.emit(set(range(len(self.curves))))
+        self.sessionChanged.emit()
         if started:
             self.statusMessage.emit("starting the training worker (loading torch)…")
 

@@ -1,0 +1,159 @@
+"""A loss plot: one EMA-smoothed line per run over its raw values, drawn faint.
+
+Each run has exactly one PlotDataItem (the smoothed line, named for the legend; the plot's only
+data items) and one PlotCurveItem under it in the view box (the raw values). Both stay cheap with long curves: the line uses
+pyqtgraph's clip-to-view and automatic peak downsampling; the raw curve gets the visible range
+decimated to about two points per pixel column (padviz.core.curves.minmax_decimate), recomputed
+when the view moves. Only runs with new points are touched on an update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication
+
+from padviz.core.curves import Curves, EmaTrace, minmax_decimate
+from padviz.gui.theme import Theme, current_theme, qcolor
+
+LINE_WIDTH = 3
+RAW_ALPHA = 70
+LOG_FLOOR = 1e-12  # a loss of exactly 0 still has a place on a log axis
+
+
+class LossPlot(pg.PlotWidget):
+    """Plots column `field` of every run's Curves against its step."""
+
+    def __init__(self, title: str, field: str, object_name: str) -> None:
+        super().__init__()
+        self.setObjectName(object_name)
+        self.field = field
+        self._title = title
+        self._lines: list[pg.PlotDataItem] = []
+        self._raw: list[pg.PlotCurveItem] = []
+        self._ema: list[EmaTrace] = []
+        self._colors: list[str] = []
+        self._curves: Sequence[Curves] = ()
+        self._smoothing = 0.6
+        self._log_y = False
+        item = self.getPlotItem()
+        item.setMenuEnabled(False)
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.setLabel("bottom", "step")
+        item.setLabel("left", "loss")
+        self.legend = item.addLegend(offset=(10, -10))  # bottom left: losses start high
+        item.getViewBox().sigXRangeChanged.connect(self._refresh_raw)
+        item.getViewBox().sigResized.connect(self._refresh_raw)
+        self.apply_theme(current_theme())
+
+    # -- set-up ----------------------------------------------------------------------------
+    def set_runs(self, labels: Sequence[str], colors: Sequence[str], curves: Sequence[Curves],
+                 dashed: Sequence[bool] = ()) -> None:
+        """One line and one raw curve per run, in `colors` (dashed where asked); forgets the
+        previous runs."""
+        item = self.getPlotItem()
+        for line, raw in zip(self._lines, self._raw):
+            item.removeItem(line)
+            item.getViewBox().removeItem(raw)
+        self.legend.clear()
+        self._colors = list(colors)
+        self._curves = curves
+        self._lines, self._raw, self._ema = [], [], []
+        dashes = list(dashed) + [False] * (len(labels) - len(dashed))
+        for label, color, dash in zip(labels, colors, dashes):
+            raw = pg.PlotCurveItem(pen=pg.mkPen(self._faint(color), width=1),
+                                   skipFiniteCheck=True)
+            style = Qt.PenStyle.DashLine if dash else Qt.PenStyle.SolidLine
+            pen = pg.mkPen(qcolor(color), width=LINE_WIDTH, style=style)
+            line = pg.PlotDataItem(pen=pen, name=label, skipFiniteCheck=True)
+            line.setDownsampling(auto=True, method="peak")
+            line.setClipToView(True)
+            item.getViewBox().addItem(raw)  # not a data item: legend and listDataItems skip it
+            item.addItem(line)
+            self._raw.append(raw)
+            self._lines.append(line)
+            self._ema.append(EmaTrace(self._smoothing))
+        self.update_runs(range(len(labels)))
+
+    def set_smoothing(self, smoothing: float) -> None:
+        self._smoothing = smoothing
+        self._ema = [EmaTrace(smoothing) for _ in self._lines]
+        self.update_runs(range(len(self._lines)))
+
+    def set_log_y(self, on: bool) -> None:
+        self._log_y = on
+        self.getPlotItem().setLogMode(y=on)
+        self._refresh_raw()
+
+    def apply_theme(self, theme: Theme) -> None:
+        fg = qcolor(theme.foreground)
+        self.setBackground(qcolor(theme.background))
+        item = self.getPlotItem()
+        item.setTitle(self._title, color=theme.foreground)
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(fg))
+            axis.setTextPen(pg.mkPen(fg))
+        self.legend.setLabelTextColor(fg)
+        self.legend.setBrush(pg.mkBrush(qcolor(theme.background)))
+        self.legend.setPen(pg.mkPen(qcolor(theme.muted)))
+        self.apply_font(QApplication.font())
+
+    def apply_font(self, font: QFont) -> None:
+        """Follow the application font (a global zoom scales the plot's text too)."""
+        size = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
+        item = self.getPlotItem()
+        item.titleLabel.setText(self._title, size=f"{size * 1.25:.1f}pt")
+        for name in ("left", "bottom"):
+            item.getAxis(name).setStyle(tickFont=font)
+            item.getAxis(name).label.setFont(font)
+        self.legend.opts["labelTextSize"] = f"{size:.1f}pt"
+        for sample, label in self.legend.items:
+            label.setText(label.text, size=f"{size:.1f}pt")
+
+    # -- data ------------------------------------------------------------------------------
+    def update_runs(self, runs: Iterable[int]) -> None:
+        """Redraw the runs with new points (indices into the curves given to set_runs)."""
+        for run in runs:
+            curves = self._curves[run]
+            steps = curves.column("step")
+            smoothed = self._ema[run].update(curves.column(self.field))
+            self._lines[run].setData(steps, smoothed, skipFiniteCheck=True)
+            self._set_raw(run)
+
+    def line_items(self) -> list[pg.PlotDataItem]:
+        return list(self._lines)
+
+    def raw_items(self) -> list[pg.PlotCurveItem]:
+        return list(self._raw)
+
+    # -- internals -------------------------------------------------------------------------
+    def _faint(self, color: str) -> QColor:
+        c = qcolor(color)
+        c.setAlpha(RAW_ALPHA)
+        return c
+
+    def _refresh_raw(self, *_args: object) -> None:
+        for run in range(len(self._raw)):
+            self._set_raw(run)
+
+    def _set_raw(self, run: int) -> None:
+        curves = self._curves[run]
+        steps, values = curves.column("step"), curves.column(self.field)
+        if len(steps) == 0:
+            self._raw[run].setData([], [])
+            return
+        view = self.getPlotItem().getViewBox()
+        if view.autoRangeEnabled()[0]:  # the x range is about to follow the data
+            x_min, x_max = steps[0], steps[-1]
+        else:
+            (x_min, x_max), _ = view.viewRange()
+        bins = max(int(view.width()), 50)
+        x, y = minmax_decimate(steps, values, x_min, x_max, bins)
+        if self._log_y:
+            y = np.log10(np.maximum(y, LOG_FLOOR))
+        self._raw[run].setData(x, y, skipFiniteCheck=True)

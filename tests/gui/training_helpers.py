@@ -1,0 +1,32 @@
+"""Shared helpers for the Training and Bench tab tests: tiny CPU settings, leak checks."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import pyqtgraph as pg
+
+TINY = {"task": "running-sum-mod-k", "embed": 4, "hidden": 8, "layers": 1,
+        "bidirectional": False, "optimizer": "adam", "lr": 0.01, "batch_size": 4,
+        "min_len": 1, "max_len": 6, "length_distribution": "uniform", "seed": 3,
+        "device": "cpu", "steps": 10, "num_threads": 1, "nan_at_step": None}
+WAIT_MS = 60_000  # a worker has to import torch first; the machine may be busy
+
+
+def tiny(**overrides: object) -> dict[str, object]:
+    return {**TINY, **overrides}
+
+
+def data_items(plot: pg.PlotWidget) -> list[pg.PlotDataItem]:
+    return [i for i in plot.getPlotItem().listDataItems() if isinstance(i, pg.PlotDataItem)]
+
+
+def point_counts(plot: pg.PlotWidget) -> list[int]:
+    return [0 if i.xData is None else len(i.xData) for i in data_items(plot)]
+
+
+def assert_nothing_running(threads_before: set[threading.Thread]) -> None:
+    assert multiprocessing.active_children() == []
+    extra = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+    assert extra == [], f"threads left running: {extra}"
