@@ -33,8 +33,16 @@ class TickAxis(pg.AxisItem):
         self._pos: np.ndarray | None = None
         self._labels: list[str] = []
         self._uniform = False
+        self._widths: np.ndarray | None = None  # label widths in pixels, for the current font
+        self._width_font: str | None = None
 
     def set_named_ticks(self, ticks: Sequence[tuple[float, str]] | None) -> None:
+        labels = None if ticks is None else [label for _, label in ticks]
+        if labels == (self._labels if self._pos is not None else None) and (
+            ticks is None or np.array_equal(self._pos, [p for p, _ in ticks])
+        ):
+            return  # unchanged: keep the drawn axis
+        self._widths = None
         if ticks is None or not len(ticks):
             self._pos, self._labels = None, []
         else:
@@ -45,11 +53,22 @@ class TickAxis(pg.AxisItem):
         self.picture = None
         self.update()
 
-    def _label_px(self, labels: Sequence[str]) -> float:
-        fm = QFontMetricsF(self.style["tickFont"] or self.font())
+    def _label_px(self) -> np.ndarray:
+        """Pixels each label needs along the axis (its width, or its height on a vertical
+        axis), gap included; measured once per set of ticks and font."""
+        font = self.style["tickFont"] or self.font()
+        if self._widths is not None and self._width_font == font.key():
+            return self._widths
+        fm = QFontMetricsF(font)
         if self.orientation in ("left", "right"):
-            return fm.height() + 2
-        return max((fm.horizontalAdvance(s) for s in labels), default=0.0) + GAP_PX
+            widths = np.full(len(self._labels), fm.height() + 2)
+        else:
+            lengths = np.fromiter(map(len, self._labels), float, len(self._labels))
+            longest = self._labels[int(np.argmax(lengths))] if len(lengths) else ""
+            per_char = fm.horizontalAdvance(longest) / max(len(longest), 1)
+            widths = lengths * per_char + GAP_PX
+        self._widths, self._width_font = widths, font.key()
+        return widths
 
     def tickValues(self, minVal: float, maxVal: float, size: float):
         if self._pos is None:
@@ -61,16 +80,16 @@ class TickAxis(pg.AxisItem):
         if i1 <= i0:
             return []
         px_per_unit = size / (hi - lo)
+        widths = self._label_px()
         if self._uniform:
             spacing = (self._pos[1] - self._pos[0]) if len(self._pos) > 1 else 1.0
-            sample = self._labels[i0:i1:max(1, (i1 - i0) // 64)] + [self._labels[i1 - 1]]
-            step = nice_step(self._label_px(sample) / (spacing * px_per_unit))
-            idx = [i for i in range(i0 + (-i0) % step, i1, step)]
+            step = nice_step(float(widths[i0:i1].max()) / (spacing * px_per_unit))
+            idx = list(range(i0 + (-i0) % step, i1, step))
         else:
             idx, last = [], -math.inf
-            for i in range(i0, i1):
-                x = self._pos[i] * px_per_unit
-                if x - last >= self._label_px([self._labels[i]]):
+            xs = (self._pos[i0:i1] * px_per_unit).tolist()
+            for i, x, w in zip(range(i0, i1), xs, widths[i0:i1].tolist()):
+                if x - last >= w:
                     idx.append(i)
                     last = x
         return [(None, [float(self._pos[i]) for i in idx])]

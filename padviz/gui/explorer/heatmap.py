@@ -13,8 +13,8 @@ from padviz.gui.explorer.axes import TickAxis
 from padviz.gui.explorer.cell_items import CellOverlay, CellTextItem
 from padviz.gui.theme import Theme, current_theme, dark_text, theme_notifier, token_lut
 
-
 MAX_IMAGE_SIDE = 8192  # longer grids are drawn from a subsample of their visible part
+OVERSAMPLE = 2  # ... with about this many grid cells per screen pixel
 
 
 class ShrinkingLabel(pg.LabelItem):
@@ -60,6 +60,8 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             item.setZValue(z)
             self.plot.addItem(item)
         self._shape: tuple[int, int] | None = None
+        self._title_look: tuple[str, str, str] | None = None
+        self._axis_looks: dict[str, tuple[str, float]] = {}
         self._hovered: tuple[int, int] | None = None
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.vb.sigRangeChanged.connect(self._range_changed)
@@ -76,7 +78,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         """Show a grid; the view range resets only when the grid's shape changes."""
         self.grid = grid
         self.text.set_source(grid)
-        self.title.setText(grid.title, size=self._title_size(), color=self.theme.foreground)
+        self._set_title(grid.title)
         self._set_axis("left", grid.row_label, grid.row_ticks())
         self._set_axis("bottom", grid.col_label, grid.col_ticks())
         shape = grid.shape
@@ -103,8 +105,11 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             (x0, x1), (y0, y1) = self.vb.viewRange()
             c0, c1 = max(int(np.floor(x0)), 0), min(int(np.ceil(x1)), cols)
             r0, r1 = max(int(np.floor(y0)), 0), min(int(np.ceil(y1)), rows)
-            cs = max(1, -(-(c1 - c0) // MAX_IMAGE_SIDE))
-            rs = max(1, -(-(r1 - r0) // MAX_IMAGE_SIDE))
+            size = self.vb.boundingRect()
+            wide = max(OVERSAMPLE * int(size.width()), 256)
+            tall = max(OVERSAMPLE * int(size.height()), 256)
+            cs = max(1, -(-(c1 - c0) // wide))
+            rs = max(1, -(-(r1 - r0) // tall))
             codes = np.ascontiguousarray(codes[r0:r1:rs, c0:c1:cs])
         self.image.setImage(codes, levels=None, lut=self._lut, autoLevels=False, autoDownsample=False)
         self.image.setRect(QRectF(c0, r0, codes.shape[1] * cs, codes.shape[0] * rs))
@@ -113,9 +118,19 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         if self._is_huge():
             self._show_codes()
 
+    def _set_title(self, text: str) -> None:
+        """Set the title (only when it changed: a new title lays the plot out again)."""
+        look = (text, self._title_size(), self.theme.foreground)
+        if look != self._title_look:
+            self._title_look = look
+            self.title.setText(text, size=look[1], color=look[2])
+
     def _set_axis(self, side: str, label: str, ticks: Ticks | None) -> None:
         axis = self.plot.getAxis(side)
-        axis.setLabel(label, **{"font-size": f"{self._label_pt():.1f}pt"})
+        look = (label, self._label_pt())
+        if self._axis_looks.get(side) != look:
+            self._axis_looks[side] = look
+            axis.setLabel(label, **{"font-size": f"{look[1]:.1f}pt"})
         axis.set_named_ticks(ticks)
 
     # -- highlights ------------------------------------------------------------------------
@@ -163,7 +178,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._lut = self.lut(theme)
         if self.grid is not None:
             self.image.setLookupTable(self._lut)
-            self.title.setText(self.grid.title, size=self._title_size(), color=theme.foreground)
+            self._set_title(self.grid.title)
         self.text.set_style(
             dark_text(self._lut),
             dark="#111111",

@@ -54,7 +54,6 @@ class ExplorerPanel(QWidget):
     `set_presentation(on)`, `export_view(name, path)`, `export_all(folder, fmt)`."""
 
     statusMessage = Signal(str)  # the hover line, also for a status bar
-    layoutChanged = Signal(object)  # the new padviz.core.layout.Layout, after each refresh
     layoutChanged = Signal(object)  # the Layout just drawn (the time walk follows it)
 
     def __init__(self, state: AppState, parent=None) -> None:
