@@ -20,8 +20,9 @@ def test_json_is_the_only_thing_on_stdout(capsys):
     out, err = capsys.readouterr()
     data = json.loads(out)
     assert data["device"] == "cpu" and data["torch"] == torch.__version__
-    config = (data["hidden"], data["batch_size"], data["max_len"], data["reps"], data["threads"])
-    assert config == (3, 16, 30, 1, 1)
+    config = (data["hidden"], data["batch_size"], data["max_len"], data["buckets"], data["reps"],
+              data["threads"])
+    assert config == (3, 16, 30, 4, 1, 1)
     assert [row["target_pad_ratio"] for row in data["rows"]] == [0.0, 0.2, 0.4, 0.6, 0.8, 0.9]
     for row in data["rows"]:
         assert ROW_KEYS <= row.keys()
@@ -35,9 +36,12 @@ def test_json_is_the_only_thing_on_stdout(capsys):
 def test_table_has_a_row_per_ratio_and_a_recommendation(capsys):
     assert main(["bench", "--quick", *TINY]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("device: cpu")
-    assert lines[1].split()[:3] == ["target", "pad", "padded"]
-    ratios = [float(line.split()[0]) for line in lines[2:-1]]
+    assert lines[0].startswith("device: cpu") and "max len T = 30" in lines[0]
+    # --quick: 4 batches of 16 per pool; the padded baseline's width is said, not implied.
+    assert "a pool of 64 sequences = 4 batches of 16" in lines[1]
+    assert lines[2].startswith("padded: random batches, each padded to T = 30")
+    assert lines[3].split()[:3] == ["target", "pad", "padded"]
+    ratios = [float(line.split()[0]) for line in lines[4:-1]]
     assert ratios == [0.0, 0.2, 0.4, 0.6, 0.8, 0.9]
     assert lines[-1].startswith("on cpu") and "packing" in lines[-1]
 

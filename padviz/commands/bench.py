@@ -31,29 +31,34 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bench",
-        help="time padded, packed and length-bucketed LSTM steps at several pad ratios",
-        description="Time one LSTM training step (forward, masked loss, backward, SGD update) "
-        "for a padded, a packed and a length-bucketed batch at several pad ratios, "
-        "and say which pays off on this device. Sizes default to the full run; --quick keeps "
-        "them and measures fewer ratios with fewer repetitions.",
+        help="time LSTM training on padded, packed and length-bucketed batches at several "
+        "pad ratios",
+        description="For each pad ratio, draw a pool of B x K sequences and time LSTM training "
+        "on it (one step per batch: forward, masked loss, backward, SGD update) three ways: "
+        "padded (K random batches, each padded to T, as a fixed-shape pipeline does), packed "
+        "(the same batches, packed) and bucketed (the pool sorted by length and cut into K "
+        "batches, each padded to its own longest); then say which pays off on this device. "
+        "--quick keeps the model and batch size and measures fewer ratios, repetitions and "
+        "batches per pool.",
     )
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
                    help="auto: cuda if available, else mps, else cpu (default: auto)")
     p.add_argument("--quick", action="store_true",
-                   help="6 pad ratios, 5 repetitions: under a minute on a 2-core CPU")
+                   help="6 pad ratios, 5 repetitions, 4 batches per pool: under a minute on a "
+                   "2-core CPU")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object on stdout instead of the table")
     positive, non_negative = _int_at_least(1), _int_at_least(0)
     p.add_argument("--hidden", type=positive, metavar="H", help="LSTM hidden size (128)")
     p.add_argument("--batch-size", type=positive, metavar="B", help="sequences per batch (32)")
     p.add_argument("--max-len", type=positive, metavar="T",
-                   help="longest sequence = padded width (100)")
+                   help="longest possible sequence = the padded width (100)")
     p.add_argument("--buckets", type=positive, metavar="K",
-                   help="length buckets the batch is split into (4)")
+                   help="batches per pool = length buckets (8; --quick: 4)")
     p.add_argument("--reps", type=positive, metavar="N",
-                   help="timed repetitions per strategy and ratio (15; --quick: 5)")
+                   help="timed pools per strategy and ratio (10; --quick: 5)")
     p.add_argument("--warmup", type=non_negative, metavar="N",
-                   help="untimed warm-up steps per strategy and ratio (3; --quick: 2)")
+                   help="untimed warm-up pools per strategy and ratio (2; --quick: 1)")
     p.add_argument("--seed", type=int, help="seed for weights, lengths and data (0)")
     p.add_argument("--threads", type=positive, metavar="N",
                    help="CPU threads for torch (default: torch's choice)")
@@ -99,15 +104,25 @@ COLUMNS = (("target", 6), ("pad", 5), ("padded ms", 16), ("packed ms", 16), ("bu
            ("packed/padded", 13), ("bucketed/padded", 15), ("ideal", 6))
 
 
-def format_table(result: BenchResult) -> str:
-    """The setup, one line per pad ratio (median +- IQR in ms) and the recommendation."""
+def setup_lines(result: BenchResult) -> list[str]:
+    """What was measured: device, model, pool and how each strategy batches it."""
     import torch
 
     c = result.config
-    setup = (f"device: {result.device_name}, torch {torch.__version__}; LSTM hidden {c.hidden}, "
-             f"batch {c.batch_size}, max len {c.max_len}, {c.features} features, "
-             f"{c.buckets} buckets; median +- IQR of {c.reps} steps after {c.warmup} warm-up")
-    lines = [setup, " ".join(f"{name:>{width}}" for name, width in COLUMNS)]
+    device = (f"device: {result.device_name}, torch {torch.__version__}; LSTM hidden {c.hidden}, "
+              f"{c.features} features, max len T = {c.max_len}")
+    pool = (f"per pad ratio: a pool of {c.batch_size * c.buckets} sequences = {c.buckets} "
+            f"batches of {c.batch_size}; ms to train on the whole pool ({c.buckets} steps), "
+            f"median +- IQR of {c.reps} pools after {c.warmup} warm-up")
+    strategies = (f"padded: random batches, each padded to T = {c.max_len} (fixed shape); "
+                  "packed: the same batches, packed; bucketed: the pool sorted by length, "
+                  "each batch padded to its own longest")
+    return [device, pool, strategies]
+
+
+def format_table(result: BenchResult) -> str:
+    """The setup, one line per pad ratio (median +- IQR in ms) and the recommendation."""
+    lines = [*setup_lines(result), " ".join(f"{name:>{width}}" for name, width in COLUMNS)]
     for row in result.rows:
         timings = [f"{row.timings[s].median_ms:.2f} +-{row.timings[s].iqr_ms:5.2f}"
                    for s in ("padded", "packed", "bucketed")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 MIN_SIZE, MAX_SIZE = 320, 7680
@@ -26,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", metavar="NAME", help="show this preset batch (default: article)")
     p.add_argument("--width", type=_size, default=1600, help="window width in pixels")
     p.add_argument("--height", type=_size, default=1000, help="window height in pixels")
+    p.add_argument("--lesson", metavar="NAME", help="show a lesson (a name or a lesson file)")
+    p.add_argument("--step", type=int, metavar="K", help="the lesson's step, from 1 (default 1)")
+    p.add_argument("--present", action="store_true", help="render in presentation mode")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
     from padviz.core.batch import load_preset
 
     batch = load_preset(args.preset) if args.preset else None  # bad names fail before Qt starts
+    lesson, step = _lesson(args)
 
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from padviz.gui.app import dispose
@@ -48,17 +54,39 @@ def run(args: argparse.Namespace) -> int:
 
     if QApplication.instance() is None:
         QApplication(sys.argv[:1])
+    # A screenshot neither depends on nor changes the user's remembered settings.
+    settings_dir = tempfile.TemporaryDirectory()
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
     window = MainWindow()
     try:
         if batch is not None:
             window.state.set_batch(batch, edited=False)
+        if lesson is not None:
+            window.lecture.open_lesson(lesson, step=step - 1)
+        window.lecture.start(present=args.present)
         image = grab_window(window, args.width, args.height)
         if not image.save(str(out), "PNG"):
             raise OSError(f"cannot write {out}")
     finally:
         dispose(window)
+        settings_dir.cleanup()
     print(f"wrote {out} ({image.width()} x {image.height()})")
     return 0
+
+
+def _lesson(args: argparse.Namespace) -> tuple[str | None, int]:
+    """The lesson and step (from 1) to show, checked before Qt starts."""
+    if args.lesson is None:
+        if args.step is not None:
+            raise ValueError("--step needs --lesson")
+        return None, 1
+    from padviz.core.lessons import load_lesson
+
+    step = 1 if args.step is None else args.step
+    steps = len(load_lesson(args.lesson).steps)
+    if not 1 <= step <= steps:
+        raise ValueError(f"--step {step}: lesson {args.lesson!r} has steps 1..{steps}")
+    return args.lesson, step
 
 
 def grab_window(window, width: int, height: int):

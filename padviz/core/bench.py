@@ -1,18 +1,24 @@
-"""What padding costs: LSTM step time for padded, packed and length-bucketed batches.
+"""What padding costs: LSTM training time for padded, packed and length-bucketed batches.
 
-`measure` times one training step (forward, masked loss, backward, SGD update) of a small
-LSTM tagger for three ways of feeding the same batch, at several pad ratios:
+Bucketing, as practitioners use it (torchtext's BucketIterator, Hugging Face's
+`group_by_length`, a length-grouped sampler), works on the data set, not inside one batch. So
+`measure` draws, for every pad ratio, a pool of `batch_size * buckets` sequences whose lengths
+leave that share of a (N, max_len) tensor as padding, and times training on the whole pool
+(one step per batch: forward, masked loss, backward, SGD update) three ways:
 
-- padded: the whole batch padded to its longest sequence, plain `nn.LSTM` on the padded tensor;
-- packed: `pack_padded_sequence(..., enforce_sorted=False)` with CPU lengths inside the step,
-  the head and the loss applied to `PackedSequence.data` (only real tokens);
-- bucketed: the batch sorted by length and split into K buckets, each padded to its own longest
-  sequence and run as a padded batch (gradients accumulated, one SGD update); the time is
-  for the whole batch. Sorting and splitting happen outside the timed step, as a bucketing
-  sampler would do them in a data loader.
+- padded: the pool cut into `buckets` batches in random order, each padded to `max_len`, as a
+  fixed-shape pipeline does (`padding="max_length"`, static shapes); plain `nn.LSTM`;
+- packed: the same random batches, `pack_padded_sequence(..., enforce_sorted=False)` with CPU
+  lengths inside the step, the head and the loss applied to `PackedSequence.data`;
+- bucketed: the pool sorted by length and cut into `buckets` batches of `batch_size`, each
+  padded only to its own longest sequence and run as a padded batch.
 
-Timing is honest: warm-up steps, repetitions interleaved across strategies (rotating the order),
-device synchronisation around every timed step, `time.perf_counter`, medians with IQR and range.
+Building the batches (sorting, cutting, padding) happens outside the timed steps, as a sampler
+and collate function do it in a data loader. Padding to `max_len` makes the pool's pad ratio
+exactly the share of padded work, so `1 - pad_ratio` is the ideal time ratio.
+
+Timing is honest: warm-up pools, repetitions interleaved across strategies (rotating the order),
+device synchronisation around every timed pool, `time.perf_counter`, medians with IQR and range.
 The function is pure torch + numpy, reports progress through a callback and stops when asked,
 so the CLI and a GUI worker process can both drive it.
 """
@@ -59,9 +65,11 @@ class BenchConfig:
     max_len: int = 100
     features: int = 32
     classes: int = 8
-    buckets: int = 4
-    warmup: int = 3
-    reps: int = 15
+    # Batches per pool: the pool holds batch_size * buckets sequences; bucketing cuts it into
+    # this many length buckets of batch_size, and padded / packed into as many random batches.
+    buckets: int = 8
+    warmup: int = 2  # untimed pools per strategy and ratio
+    reps: int = 10  # timed pools per strategy and ratio
     seed: int = 0
     # CPU threads for the run (torch.set_num_threads); None keeps torch's default. Fewer threads
     # than cores keep OpenMP from stalling when another process is busy on the machine.
@@ -70,8 +78,9 @@ class BenchConfig:
 
     @classmethod
     def quick(cls, **overrides: object) -> BenchConfig:
-        """Fewer ratios and repetitions, same model: under a minute on a 2-core CPU."""
-        return replace(cls(warmup=2, reps=5, pad_ratios=QUICK_PAD_RATIOS), **overrides)
+        """Fewer ratios, repetitions and batches per pool, same model and batch: under a minute
+        on a 2-core CPU."""
+        return replace(cls(buckets=4, warmup=1, reps=5, pad_ratios=QUICK_PAD_RATIOS), **overrides)
 
     def validate(self) -> None:
         """Raise BenchError naming the first setting that cannot be measured."""
@@ -95,7 +104,7 @@ class BenchConfig:
 
 @dataclass(frozen=True)
 class Timing:
-    """Step times of one strategy at one pad ratio, in milliseconds."""
+    """Times of one strategy at one pad ratio, in milliseconds (each sample: a whole pool)."""
 
     median_ms: float
     q1_ms: float
@@ -116,7 +125,7 @@ class Timing:
 
 @dataclass(frozen=True)
 class BenchRow:
-    """One pad ratio: the target, the ratio the generated lengths actually reach, the timings."""
+    """One pad ratio: the target, the ratio the pool's lengths actually reach, the timings."""
 
     target_pad_ratio: float
     pad_ratio: float
@@ -239,73 +248,83 @@ def synchronize(device: torch.device) -> None:
         torch.mps.synchronize()
 
 
-# --- batches ---------------------------------------------------------------------------------
+# --- pools and batches -----------------------------------------------------------------------
 
 
 def pad_ratio(lengths: Sequence[int], max_len: int) -> float:
-    """Fraction of a (B, max_len) padded tensor that is padding."""
+    """Fraction of a (N, max_len) padded tensor that is padding."""
     return 1.0 - float(np.sum(lengths)) / (len(lengths) * max_len)
 
 
-def lengths_for_pad_ratio(target: float, batch_size: int, max_len: int,
+def lengths_for_pad_ratio(target: float, count: int, max_len: int,
                           rng: np.random.Generator) -> np.ndarray:
-    """Lengths in [1, max_len] whose padded batch is about `target` padding.
+    """`count` lengths in [1, max_len], in random order, that leave about `target` of a
+    (count, max_len) tensor as padding.
 
-    One sequence has the full length, so the padded width stays `max_len`; the others spread
-    uniformly over +-50% of the mean they need, then are nudged one step at a time until the
-    total is as close to the target as the bounds allow. The result is shuffled, as a loader
-    would deliver it. Targets beyond reach (tiny batches) end at the nearest reachable ratio.
+    The lengths spread uniformly over +-50% of the mean they need (clipped to the bounds), then
+    are nudged one step at a time until their total is exact. A target beyond reach (every
+    length 1 still fills more) ends at length 1 everywhere.
     """
-    total = round((1.0 - target) * batch_size * max_len)
-    total = min(max(total, max_len + batch_size - 1), batch_size * max_len)
-    lengths = np.full(batch_size, max_len, dtype=np.int64)
-    if batch_size > 1:
-        mean = (total - max_len) / (batch_size - 1)
-        spread = mean * (0.5 + rng.random(batch_size - 1))
-        lengths[1:] = np.clip(np.rint(spread), 1, max_len)
-        diff = total - int(lengths.sum())
-        while diff != 0:
-            step = 1 if diff > 0 else -1
-            room = np.flatnonzero(lengths[1:] < max_len if step > 0 else lengths[1:] > 1) + 1
-            chosen = rng.permutation(room)[: abs(diff)]
-            lengths[chosen] += step
-            diff -= step * len(chosen)
-    return rng.permutation(lengths)
+    total = round((1.0 - target) * count * max_len)
+    total = min(max(total, count), count * max_len)
+    spread = total / count * (0.5 + rng.random(count))
+    lengths = np.clip(np.rint(spread), 1, max_len).astype(np.int64)
+    diff = total - int(lengths.sum())
+    while diff != 0:
+        step = 1 if diff > 0 else -1
+        room = np.flatnonzero(lengths < max_len if step > 0 else lengths > 1)
+        chosen = rng.permutation(room)[: abs(diff)]
+        lengths[chosen] += step
+        diff -= step * len(chosen)
+    return lengths
+
+
+def cut(indices: np.ndarray, parts: int) -> list[np.ndarray]:
+    """`indices` in order, cut into min(parts, len(indices)) runs whose sizes differ by <= 1."""
+    return np.array_split(indices, min(parts, len(indices)))
 
 
 def bucket_indices(lengths: Sequence[int], buckets: int) -> list[np.ndarray]:
-    """Batch indices sorted by length (stable) and split into at most `buckets` equal parts."""
-    order = np.argsort(np.asarray(lengths), kind="stable")
-    parts = np.array_split(order, min(buckets, len(order)))
-    return [part for part in parts if len(part)]
+    """Pool indices sorted by length (stable) and cut into at most `buckets` equal parts."""
+    return cut(np.argsort(np.asarray(lengths), kind="stable"), buckets)
 
 
 @dataclass
-class BenchBatch:
-    """One batch, ready for all three strategies (buckets prepared, as a sampler would)."""
+class Batch:
+    """One batch as a training step takes it."""
 
-    x: torch.Tensor  # (B, T, F), zero beyond each length
-    targets: torch.Tensor  # (B, T) class ids
-    mask: torch.Tensor  # (B, T) bool, True on real tokens
+    x: torch.Tensor  # (B, W, F), zero beyond each length
+    targets: torch.Tensor  # (B, W) class ids
+    mask: torch.Tensor  # (B, W) bool, True on real tokens
     lengths: torch.Tensor  # (B,) int64 on the CPU, as pack_padded_sequence needs
-    buckets: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]  # (x, targets, mask) each
 
 
-def make_batch(lengths: np.ndarray, config: BenchConfig, rng: np.random.Generator,
-                device: torch.device) -> BenchBatch:
-    """Random features and targets for `lengths`, right-padded with zeros to `max_len`."""
-    b, t = len(lengths), config.max_len
-    mask_np = np.arange(t)[None, :] < lengths[:, None]
-    x_np = rng.standard_normal((b, t, config.features), dtype=np.float32) * mask_np[:, :, None]
-    y_np = rng.integers(0, config.classes, (b, t))
-    x, y, mask = (torch.from_numpy(a).to(device) for a in (x_np, y_np, mask_np))
-    buckets = []
-    for idx in bucket_indices(lengths, config.buckets):
-        width = int(lengths[idx].max())
-        sel = torch.from_numpy(idx).to(device)
-        buckets.append((x[sel, :width].contiguous(), y[sel, :width].contiguous(),
-                        mask[sel, :width].contiguous()))
-    return BenchBatch(x, y, mask, torch.from_numpy(lengths.astype(np.int64)), buckets)
+@dataclass
+class Pool:
+    """One pool of sequences, cut into batches both ways (as a sampler would, before timing)."""
+
+    lengths: np.ndarray  # (N,) in the order drawn, which is random
+    random_batches: list[Batch]  # consecutive runs of the drawn order, each padded to max_len
+    buckets: list[Batch]  # the pool sorted by length, each batch padded to its own longest
+
+
+def make_pool(lengths: np.ndarray, config: BenchConfig, rng: np.random.Generator,
+              device: torch.device) -> Pool:
+    """Random features and targets for `lengths`, cut into random batches and length buckets."""
+    n, t = len(lengths), config.max_len
+    mask = np.arange(t)[None, :] < lengths[:, None]
+    x = rng.standard_normal((n, t, config.features), dtype=np.float32) * mask[:, :, None]
+    y = rng.integers(0, config.classes, (n, t))
+
+    def batch(idx: np.ndarray, width: int) -> Batch:
+        x_b, y_b, mask_b = (torch.from_numpy(np.ascontiguousarray(a[idx, :width])).to(device)
+                            for a in (x, y, mask))
+        return Batch(x_b, y_b, mask_b, torch.from_numpy(lengths[idx].astype(np.int64)))
+
+    random_batches = [batch(idx, t) for idx in cut(np.arange(n), config.buckets)]
+    buckets = [batch(idx, int(lengths[idx].max()))
+               for idx in bucket_indices(lengths, config.buckets)]
+    return Pool(lengths, random_batches, buckets)
 
 
 # --- steps -----------------------------------------------------------------------------------
@@ -320,13 +339,12 @@ class Tagger(nn.Module):
         self.head = nn.Linear(config.hidden, config.classes)
 
 
-def step_functions(model: Tagger, batch: BenchBatch) -> dict[str, Callable[[], None]]:
-    """One training step per strategy; all three minimise the same token-mean loss.
+def step_functions(model: Tagger) -> dict[str, Callable[[Batch], None]]:
+    """One training step on a batch, padded or packed; both minimise the token-mean loss.
 
     After a call, the parameters' `.grad` hold that step's gradient (for tests to compare).
     """
     params = list(model.parameters())
-    n_tokens = batch.mask.sum()
 
     # A plain SGD update, written out: constructing the first torch.optim optimizer in a process
     # imports torch._dynamo (~4 s here), a cost no step should pay.
@@ -339,17 +357,15 @@ def step_functions(model: Tagger, batch: BenchBatch) -> dict[str, Callable[[], N
         for p in params:
             p.add_(p.grad, alpha=-1e-3)
 
-    def masked_sum(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        logits = model.head(model.lstm(x)[0])
-        ce = cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none")
-        return (ce * mask.flatten()).sum()
-
-    def padded() -> None:
+    def padded(batch: Batch) -> None:
         zero_grad()
-        (masked_sum(batch.x, batch.targets, batch.mask) / n_tokens).backward()
+        logits = model.head(model.lstm(batch.x)[0])
+        ce = cross_entropy(logits.flatten(0, 1), batch.targets.flatten(), reduction="none")
+        mask = batch.mask.flatten()
+        ((ce * mask).sum() / mask.sum()).backward()
         sgd_step()
 
-    def packed() -> None:
+    def packed(batch: Batch) -> None:
         zero_grad()
         x = pack_padded_sequence(batch.x, batch.lengths, batch_first=True, enforce_sorted=False)
         y = pack_padded_sequence(batch.targets, batch.lengths, batch_first=True,
@@ -358,13 +374,22 @@ def step_functions(model: Tagger, batch: BenchBatch) -> dict[str, Callable[[], N
         cross_entropy(model.head(out.data), y.data).backward()
         sgd_step()
 
-    def bucketed() -> None:
-        zero_grad()
-        for x, y, mask in batch.buckets:
-            (masked_sum(x, y, mask) / n_tokens).backward()
-        sgd_step()
+    return {"padded": padded, "packed": packed}
 
-    return {"padded": padded, "packed": packed, "bucketed": bucketed}
+
+def pool_functions(model: Tagger, pool: Pool) -> dict[str, Callable[[], None]]:
+    """Train on the whole pool, one step per batch, for each strategy."""
+    step = step_functions(model)
+
+    def run(name: str, batches: list[Batch]) -> Callable[[], None]:
+        def train() -> None:
+            for batch in batches:
+                step[name](batch)
+        return train
+
+    return {"padded": run("padded", pool.random_batches),
+            "packed": run("packed", pool.random_batches),
+            "bucketed": run("padded", pool.buckets)}
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -372,12 +397,13 @@ def step_functions(model: Tagger, batch: BenchBatch) -> dict[str, Callable[[], N
 
 def measure(config: BenchConfig, progress: ProgressFn | None = None,
             should_stop: StopFn | None = None) -> BenchResult:
-    """Time the three strategies at every pad ratio of `config`.
+    """Time the three strategies on a pool at every pad ratio of `config`.
 
-    `progress(row, fraction)` is called after every round of steps with `row=None`, and with the
-    finished BenchRow when a pad ratio is done; `fraction` runs from 0 to 1. `should_stop()` is
-    polled before every round: when it returns True, the result holds the rows finished so far
-    and `interrupted=True`. `config.threads`, when set, applies for this call only.
+    `progress(row, fraction)` is called after every round (one pool per strategy) with
+    `row=None`, and with the finished BenchRow when a pad ratio is done; `fraction` runs from 0
+    to 1. `should_stop()` is polled before every round: when it returns True, the result holds
+    the rows finished so far and `interrupted=True`. `config.threads`, when set, applies for
+    this call only.
     """
     config.validate()
     device = resolve_device(config.device)
@@ -400,8 +426,9 @@ def _measure(config: BenchConfig, device: torch.device, progress: ProgressFn | N
     done = 0
     for target in config.pad_ratios:
         rng = np.random.default_rng([config.seed, round(target * 10_000)])
-        lengths = lengths_for_pad_ratio(target, config.batch_size, config.max_len, rng)
-        steps = step_functions(model, make_batch(lengths, config, rng, device))
+        lengths = lengths_for_pad_ratio(target, config.batch_size * config.buckets,
+                                        config.max_len, rng)
+        trains = pool_functions(model, make_pool(lengths, config, rng, device))
         samples: dict[str, list[float]] = {name: [] for name in STRATEGIES}
         for r in range(rounds):
             if should_stop is not None and should_stop():
@@ -410,7 +437,7 @@ def _measure(config: BenchConfig, device: torch.device, progress: ProgressFn | N
             for name in STRATEGIES[shift:] + STRATEGIES[:shift]:
                 synchronize(device)
                 start = time.perf_counter()
-                steps[name]()
+                trains[name]()
                 synchronize(device)
                 if r >= config.warmup:
                     samples[name].append(time.perf_counter() - start)

@@ -163,7 +163,6 @@ class Layout:
     row_time: np.ndarray  # (N,) time step of each packed row
     row_slot: np.ndarray  # (N,) position within its time step (0 = longest sequence)
     row_is_pad: np.ndarray  # (N,) True where a packed row holds padding (left padding)
-    cell_to_row: np.ndarray  # (B, T) batch-major: packed row holding the cell, or -1
     offsets: np.ndarray  # (B + 1,) cu_seqlens of the jagged view
     values: np.ndarray  # (offsets[-1],) the real tokens, row after row
     buckets: list[Bucket]
@@ -191,6 +190,14 @@ class Layout:
         if self.packed is None:
             return np.zeros(0, np.int64)
         return self.packed.batch_sizes.numpy()
+
+    @cached_property
+    def cell_to_row(self) -> np.ndarray:
+        """(B, T) batch-major: the packed row holding each cell, or -1. Built on first use
+        (hover and highlights), which keeps it out of the time of every edit."""
+        out = np.full((self.B, self.T), -1, np.int64)
+        out[self.packed_rows[:, 0], self.packed_rows[:, 1]] = np.arange(len(self.packed_rows))
+        return out
 
     @cached_property
     def unpacked(self) -> torch.Tensor | None:
@@ -322,8 +329,6 @@ def compute_layout(
     except RuntimeError as exc:
         packed, pack_error = None, str(exc)
     packed_rows, row_time, row_slot = _packed_rows(packed)
-    cell_to_row = np.full((len(order), T), -1, np.int64)
-    cell_to_row[packed_rows[:, 0], packed_rows[:, 1]] = np.arange(len(packed_rows))
 
     size, dt = _cell_format(batch, feature_size, dtype)
     return Layout(
@@ -340,7 +345,6 @@ def compute_layout(
         row_time=row_time,
         row_slot=row_slot,
         row_is_pad=~mask_bt[packed_rows[:, 0], packed_rows[:, 1]],
-        cell_to_row=cell_to_row,
         offsets=offsets,
         values=values,
         buckets=buckets,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -38,12 +38,19 @@ def token_codes(ids: np.ndarray, vocab_size: int) -> np.ndarray:
     top = max(int(vocab_size) - 1, 1)
     span = max(top - 1, 1)
     if top < _TABLE_LIMIT:
-        table = np.empty(top + 1, np.uint8)
-        table[0] = TOKEN_OFFSET
-        table[1:] = TOKEN_OFFSET + (np.arange(top) * (TOKEN_LEVELS - 1)) // span
-        return table[np.clip(ids, 0, top)]
+        return np.take(_code_table(top, span), ids, mode="clip")
     level = ((np.clip(ids, 1, top) - 1) * (TOKEN_LEVELS - 1)) // span
     return (level + TOKEN_OFFSET).astype(np.uint8)
+
+
+@lru_cache(maxsize=16)
+def _code_table(top: int, span: int) -> np.ndarray:
+    """Colour code of every id 0..top (0 gets the lowest level; pads are recoloured anyway)."""
+    table = np.empty(top + 1, np.uint8)
+    table[0] = TOKEN_OFFSET
+    table[1:] = TOKEN_OFFSET + (np.arange(top) * (TOKEN_LEVELS - 1)) // span
+    table.flags.writeable = False
+    return table
 
 
 def format_values(layout: Layout, values: np.ndarray) -> list[str]:
@@ -70,6 +77,12 @@ def _index_ticks(labels: list[str], limit: int = MAX_TICKS) -> Ticks | None:
     if len(labels) > limit:
         return None
     return [(i + 0.5, s) for i, s in enumerate(labels)]
+
+
+@lru_cache(maxsize=8)
+def _number_ticks(n: int) -> Ticks | None:
+    """Ticks 0..n-1 at the cell centres (shared, so views can tell unchanged ticks by identity)."""
+    return _index_ticks([str(i) for i in range(n)])
 
 
 @dataclass
@@ -165,7 +178,7 @@ class PaddedGrid(Grid):
         return _index_ticks(_sequence_names(self.layout))
 
     def _time_ticks(self) -> Ticks | None:
-        return _index_ticks([str(t) for t in range(self.layout.T)])
+        return _number_ticks(self.layout.T)
 
     def row_ticks(self) -> Ticks | None:
         return self._seq_ticks() if self.layout.options.batch_first else self._time_ticks()
@@ -249,7 +262,7 @@ class PackedGrid(Grid):
         return [f"#{p}" for p in (self.starts[r] + c).tolist()]
 
     def row_ticks(self) -> Ticks | None:
-        return _index_ticks([str(t) for t in range(self.shape[0])])
+        return _number_ticks(self.shape[0])
 
     def col_ticks(self) -> Ticks | None:
         names = _sequence_names(self.layout)

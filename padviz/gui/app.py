@@ -15,12 +15,16 @@ def run_app(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from padviz.gui.main_window import MainWindow
+    from padviz.gui.settings import reset_settings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("padviz")
     app.setOrganizationName("padviz")
+    if args.reset_settings:
+        reset_settings()
     window = MainWindow()
     window.show()
+    window.lecture.start(args.lesson, present=args.present)
     code = app.exec()
     dispose(window)
     return code

@@ -4,31 +4,36 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch.nn.functional import pad
 
 from padviz.core.bench import (
     STRATEGIES,
+    Batch,
     BenchConfig,
     BenchError,
     BenchRow,
+    Pool,
     Tagger,
     Timing,
     bucket_indices,
     lengths_for_pad_ratio,
-    make_batch,
+    make_pool,
     measure,
     pad_ratio,
+    pool_functions,
     recommend,
     resolve_device,
     step_functions,
 )
 
-TINY = BenchConfig(device="cpu", hidden=4, batch_size=16, max_len=40, features=3, buckets=4,
+TINY = BenchConfig(device="cpu", hidden=4, batch_size=4, max_len=40, features=3, buckets=4,
                    warmup=1, reps=2, threads=1, pad_ratios=(0.0, 0.2, 0.4, 0.6, 0.8, 0.9))
 
 
@@ -42,25 +47,30 @@ def one_thread():
 
 
 @settings(max_examples=60, deadline=None)
-@given(target=st.floats(0.0, 0.95), batch=st.integers(1, 40), max_len=st.integers(1, 60),
+@given(target=st.floats(0.0, 0.95), count=st.integers(1, 80), max_len=st.integers(1, 60),
        seed=st.integers(0, 2**16))
-def test_lengths_reach_the_target_pad_ratio_when_reachable(target, batch, max_len, seed):
-    lengths = lengths_for_pad_ratio(target, batch, max_len, np.random.default_rng(seed))
-    assert len(lengths) == batch
-    assert lengths.min() >= 1 and lengths.max() == max_len
-    # One full-length sequence and the rest at length 1 is the most padding there can be.
-    most_padding = pad_ratio([max_len] + [1] * (batch - 1), max_len)
+def test_lengths_reach_the_target_pad_ratio_when_reachable(target, count, max_len, seed):
+    lengths = lengths_for_pad_ratio(target, count, max_len, np.random.default_rng(seed))
+    assert len(lengths) == count and lengths.dtype == np.int64
+    assert lengths.min() >= 1 and lengths.max() <= max_len
+    most_padding = 1 - 1 / max_len  # every sequence of length 1
     if target <= most_padding:
-        assert abs(pad_ratio(lengths, max_len) - target) <= 0.5 / (batch * max_len) + 1e-12
+        assert abs(pad_ratio(lengths, max_len) - target) <= 0.5 / (count * max_len) + 1e-12
     else:
         assert pad_ratio(lengths, max_len) == pytest.approx(most_padding)
-    again = lengths_for_pad_ratio(target, batch, max_len, np.random.default_rng(seed))
+    again = lengths_for_pad_ratio(target, count, max_len, np.random.default_rng(seed))
     assert np.array_equal(lengths, again)
+
+
+def test_pool_lengths_vary_around_their_mean_in_random_order():
+    lengths = lengths_for_pad_ratio(0.9, 256, 100, np.random.default_rng(0))
+    assert 4 <= lengths.min() < lengths.max() <= 16  # about +-50% of the mean length 10
+    assert not np.array_equal(lengths, np.sort(lengths))
 
 
 @settings(max_examples=60, deadline=None)
 @given(lengths=st.lists(st.integers(1, 50), min_size=1, max_size=40), k=st.integers(1, 8))
-def test_bucketing_partitions_the_batch_by_length(lengths, k):
+def test_bucketing_partitions_the_pool_by_length(lengths, k):
     parts = bucket_indices(lengths, k)
     assert len(parts) == min(k, len(lengths))
     assert sorted(np.concatenate(parts).tolist()) == list(range(len(lengths)))
@@ -69,26 +79,70 @@ def test_bucketing_partitions_the_batch_by_length(lengths, k):
         assert max(lengths[i] for i in shorter) <= min(lengths[i] for i in longer)
 
 
-def test_the_three_strategies_compute_the_same_gradient():
-    """Padded (masked), packed and bucketed steps train the same loss, so timing is fair."""
-    torch.manual_seed(0)
+def tiny_pool(target: float = 0.6) -> tuple[np.ndarray, Pool]:
     rng = np.random.default_rng(1)
-    lengths = lengths_for_pad_ratio(0.6, TINY.batch_size, TINY.max_len, rng)
+    lengths = lengths_for_pad_ratio(target, TINY.batch_size * TINY.buckets, TINY.max_len, rng)
+    return lengths, make_pool(lengths, TINY, rng, torch.device("cpu"))
+
+
+def test_the_pool_is_cut_into_random_batches_and_length_buckets_of_the_same_sequences():
+    lengths, pool = tiny_pool()
+    assert np.array_equal(pool.lengths, lengths)
+    b, t = TINY.batch_size, TINY.max_len
+    assert [batch.x.shape[:2] for batch in pool.random_batches] == [(b, t)] * TINY.buckets
+    x = torch.cat([batch.x for batch in pool.random_batches])  # the pool in drawn order
+    assert torch.equal(torch.cat([batch.lengths for batch in pool.random_batches]),
+                       torch.from_numpy(lengths))
+    widths = [batch.x.shape[1] for batch in pool.buckets]
+    assert widths == [int(batch.lengths.max()) for batch in pool.buckets]
+    assert widths == sorted(widths) and sum(widths) < TINY.buckets * t
+    # Every sequence sits in exactly one bucket, its real tokens intact.
+    bucketed = torch.cat([pad(batch.x, (0, 0, 0, t - batch.x.shape[1])) for batch in pool.buckets])
+    assert torch.equal(bucketed, x[np.argsort(lengths, kind="stable")])
+    assert [batch.mask.sum().item() for batch in pool.buckets] == [
+        batch.lengths.sum().item() for batch in pool.buckets]
+
+
+def gradient(model: Tagger, start: dict, step: Callable[[Batch], None],
+             batch: Batch) -> list[torch.Tensor]:
+    model.load_state_dict(start)
+    step(batch)
+    return [p.grad.clone() for p in model.parameters()]
+
+
+def assert_same(grads: list[torch.Tensor], reference: list[torch.Tensor]) -> None:
+    for g, ref in zip(grads, reference):
+        # (torch.testing.assert_close would import torch.distributed: seconds, here.)
+        assert torch.allclose(g, ref, rtol=1e-4, atol=1e-6), (g - ref).abs().max()
+
+
+def test_every_strategy_trains_the_same_loss():
+    """Packing a batch, or padding it only to its own longest, leaves the gradient as it is."""
+    torch.manual_seed(0)
+    _, pool = tiny_pool()
     model = Tagger(TINY)
-    batch = make_batch(lengths, TINY, rng, torch.device("cpu"))
     start = {k: v.clone() for k, v in model.state_dict().items()}
-    grads = {}
-    for name, step in step_functions(model, batch).items():
-        model.load_state_dict(start)
-        step()
-        grads[name] = [p.grad.clone() for p in model.parameters()]
-    for name in ("packed", "bucketed"):
-        for g, ref in zip(grads[name], grads["padded"]):
-            # (torch.testing.assert_close would import torch.distributed: seconds, here.)
-            assert torch.allclose(g, ref, rtol=1e-4, atol=1e-6), (name, (g - ref).abs().max())
-    # Each bucket is padded only to its own longest sequence.
-    widths = [x.shape[1] for x, _, _ in batch.buckets]
-    assert widths == sorted(widths) and widths[-1] == TINY.max_len and widths[0] < TINY.max_len
+    steps = step_functions(model)
+    for batch in pool.random_batches:
+        padded = gradient(model, start, steps["padded"], batch)
+        assert_same(gradient(model, start, steps["packed"], batch), padded)
+    bucket = pool.buckets[0]
+    width = TINY.max_len - bucket.x.shape[1]
+    to_max_len = Batch(pad(bucket.x, (0, 0, 0, width)), pad(bucket.targets, (0, width)),
+                       pad(bucket.mask, (0, width)), bucket.lengths)
+    assert_same(gradient(model, start, steps["padded"], bucket),
+                gradient(model, start, steps["padded"], to_max_len))
+
+
+def test_a_pool_trains_one_step_per_batch():
+    _, pool = tiny_pool()
+    model = Tagger(TINY)
+    seen: list[int] = []
+    model.lstm.register_forward_hook(lambda module, args, out: seen.append(id(args[0])))
+    for name, train in pool_functions(model, pool).items():
+        seen.clear()
+        train()
+        assert len(seen) == TINY.buckets, name
 
 
 def test_measure_times_every_strategy_at_every_ratio():

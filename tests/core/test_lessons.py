@@ -117,6 +117,17 @@ def test_masked_loss_lesson_stream_is_two_thirds_pads_and_one_fifth_class_zero()
     assert 0.15 < np.mean(zeros) < 0.25  # article-loss: "about one real token in five"
 
 
+def test_the_unmasked_run_looks_better_than_it_is() -> None:
+    """masked-loss: "Its own curve made the model look better than it is"."""
+    step = load_lesson("masked-loss").steps[1]
+    assert step.training.runs[0] == "padded-unmasked"
+    config = dataclasses.replace(step.training.run_configs()[0], device="cpu", steps=25)
+    records = list(Trainer(config))[-5:]
+    unmasked = np.mean([r.unmasked_loss for r in records])
+    masked = np.mean([r.masked_loss for r in records])
+    assert unmasked < 0.5 * masked
+
+
 def test_padded_masked_and_packed_start_out_identical() -> None:
     step = load_lesson("masked-loss").steps[-1]
     assert step.training.runs == ("padded-masked", "packed")

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFontMetricsF
 
 NICE_STEPS = (1, 2, 5)
-GAP_PX = 8.0
+GAP_CHARS = 2.0  # free space between two labels, in characters
 
 
 def nice_step(minimum: float) -> int:
@@ -30,6 +30,8 @@ class TickAxis(pg.AxisItem):
 
     def __init__(self, orientation: str, **kwargs) -> None:
         super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)  # counts and indices: never "x1e3"
+        self._ticks: object = None
         self._pos: np.ndarray | None = None
         self._labels: list[str] = []
         self._uniform = False
@@ -37,11 +39,9 @@ class TickAxis(pg.AxisItem):
         self._width_font: str | None = None
 
     def set_named_ticks(self, ticks: Sequence[tuple[float, str]] | None) -> None:
-        labels = None if ticks is None else [label for _, label in ticks]
-        if labels == (self._labels if self._pos is not None else None) and (
-            ticks is None or np.array_equal(self._pos, [p for p, _ in ticks])
-        ):
+        if ticks is self._ticks or (ticks is not None and ticks == self._ticks):
             return  # unchanged: keep the drawn axis
+        self._ticks = ticks
         self._widths = None
         if ticks is None or not len(ticks):
             self._pos, self._labels = None, []
@@ -66,7 +66,7 @@ class TickAxis(pg.AxisItem):
             lengths = np.fromiter(map(len, self._labels), float, len(self._labels))
             longest = self._labels[int(np.argmax(lengths))] if len(lengths) else ""
             per_char = fm.horizontalAdvance(longest) / max(len(longest), 1)
-            widths = lengths * per_char + GAP_PX
+            widths = (lengths + GAP_CHARS) * per_char
         self._widths, self._width_font = widths, font.key()
         return widths
 

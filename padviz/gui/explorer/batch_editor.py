@@ -22,7 +22,7 @@ from padviz.gui.explorer.lengths_chart import LengthsChart
 from padviz.gui.explorer.widgets import ErrorLabel
 from padviz.gui.state import AppState
 
-TOKENS_SHOWN = 48  # tokens shown per table row; editing shows them all
+TOKENS_SHOWN = 24  # tokens shown per table row; editing shows them all
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()

@@ -100,6 +100,9 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         jagged strip) an even subsample of the visible part, stretched over its place."""
         codes = self.grid.codes
         rows, cols = codes.shape
+        if codes.size == 0:  # nothing to draw (torch refused to pack)
+            self.image.clear()
+            return
         r0, c0, rs, cs = 0, 0, 1, 1
         if self._is_huge():
             (x0, x1), (y0, y1) = self.vb.viewRange()

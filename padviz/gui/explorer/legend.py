@@ -17,11 +17,15 @@ class Legend(QWidget):
         self.setObjectName("legend")
         self.vocab_size = 2
         self.padding_text = "0"
-        theme_notifier().themeChanged.connect(lambda _theme: self.update())
+        theme_notifier().themeChanged.connect(self._theme_changed)
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.update()
 
     def set_batch_info(self, vocab_size: int, padding_text: str) -> None:
-        self.vocab_size, self.padding_text = vocab_size, padding_text
-        self.update()
+        if (vocab_size, padding_text) != (self.vocab_size, self.padding_text):
+            self.vocab_size, self.padding_text = vocab_size, padding_text
+            self.update()
 
     def sizeHint(self) -> QSize:
         return QSize(600, int(self.fontMetrics().height() * 1.6))

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 
 from padviz.core.batch import MAX_LENGTH_CAP
-from padviz.gui.explorer.axes import TickAxis
+from padviz.gui.explorer.axes import TickAxis, nice_step
 from padviz.gui.explorer.heatmap import scaled_font
 from padviz.gui.theme import Theme, current_theme, theme_notifier
 
@@ -90,11 +90,16 @@ class LengthsChart(pg.PlotWidget):
         self.box.count = len(lengths)
         self.bars.setOpts(x=np.arange(len(lengths)), height=lengths, width=0.8)
         self.plotItem.getAxis("bottom").set_named_ticks([(i, str(i)) for i in range(len(lengths))])
-        # Headroom above the longest bar, so it can be dragged longer; while a drag is on, the
-        # range only grows, so the bar stays under the mouse.
-        top = max(lengths, default=1) * 1.25 + 1
-        if not self.box.dragging or top > self.box.viewRange()[1][1]:
-            self.box.setRange(xRange=(-0.6, len(lengths) - 0.4), yRange=(0, top), padding=0)
+        # Headroom above the longest bar, so it can be dragged longer, rounded to 1-2-5 steps so
+        # small edits keep the axis as it is. While a drag is on, the range changes only when
+        # the bar reaches the top, so the value under the mouse stays put.
+        longest = max(lengths, default=1)
+        top = nice_step(longest * 1.2 + 1)
+        (x0, x1), (_, y1) = self.box.viewRange()
+        wanted = (-0.6, len(lengths) - 0.4)
+        grow = longest >= y1
+        if (x0, x1) != wanted or (top != y1 and (not self.box.dragging or grow)):
+            self.box.setRange(xRange=wanted, yRange=(0, top), padding=0)
 
     def apply_theme(self, theme: Theme) -> None:
         self.setBackground(theme.background)

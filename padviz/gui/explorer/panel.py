@@ -44,6 +44,7 @@ from padviz.gui.state import AppState
 HOVER_HINT = "Point at a cell to follow its token through every view."
 VIEW_NAMES = ("padded", "mask", "packed", "jagged")
 EXPORT_FORMATS = ("png", "svg")
+CODE_MIN_WIDTH = 360
 
 
 class ExplorerPanel(QWidget):
@@ -279,6 +280,10 @@ class ExplorerPanel(QWidget):
         self.code_panel.setVisible(on)
         if on:
             self.code_panel.set_code(layout_code(self.state.batch, self.state.options))
+            editors, views, code = self.splitter.sizes()
+            if code < CODE_MIN_WIDTH:  # make room: a panel shown at width 0 would look broken
+                wanted = max(CODE_MIN_WIDTH, (editors + views + code) // 3)
+                self.splitter.setSizes([editors, max(views + code - wanted, 0), wanted])
 
     def set_presentation(self, on: bool) -> None:
         """Hide the editing controls (and the code) so the views fill the space."""
@@ -287,9 +292,9 @@ class ExplorerPanel(QWidget):
         self.code_panel.setVisible(not on and self.show_code_button.isChecked())
 
     def export_view(self, name: str, path: str | Path) -> Path:
-        """Write view `name` (one of VIEW_NAMES) to a .png or .svg file."""
-        from pyqtgraph import exporters
-
+        """Write view `name` (one of VIEW_NAMES) to a .png (pyqtgraph's ImageExporter, at twice
+        the screen size) or .svg file. SVG goes through Qt's QSvgGenerator: pyqtgraph 0.14's
+        SVGExporter fails on the closed paths Qt 6 writes (pyqtgraph issue #3495)."""
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in EXPORT_FORMATS:
@@ -297,10 +302,16 @@ class ExplorerPanel(QWidget):
         if name not in self.views:
             raise ValueError(f"unknown view {name!r} (views: {', '.join(VIEW_NAMES)})")
         view = self.views[name]
-        exporter = (exporters.ImageExporter if fmt == "png" else exporters.SVGExporter)(view.ci)
         if fmt == "png":
+            from pyqtgraph import exporters
+
+            exporter = exporters.ImageExporter(view.ci)
             exporter.parameters()["width"] = max(view.width(), 200) * 2
-        exporter.export(str(path))
+            exporter.export(str(path))
+        else:
+            _write_svg(view, path, f"padviz {name} view")
+        if not path.is_file():
+            raise OSError(f"could not write {path}")
         return path
 
     def export_all(self, folder: str | Path, fmt: str = "png") -> list[Path]:
@@ -314,3 +325,18 @@ class ExplorerPanel(QWidget):
             self.code_panel.apply_font()
             self.legend.updateGeometry()
         super().changeEvent(event)
+
+
+def _write_svg(widget: QWidget, path: Path, title: str) -> None:
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(widget.size())
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setTitle(title)
+    painter = QPainter(generator)
+    widget.render(painter)
+    painter.end()

@@ -97,6 +97,8 @@ class PackedView(HeatmapView):
         self.refusal = pg.TextItem(anchor=(0.5, 0.5))
         self.plot.addItem(self.refusal)
         self._bar_hovered: int | None = None
+        self._sizes: np.ndarray | None = None
+        self._bar_width = 0
         self.apply_theme(self.theme)
         self.apply_font()
 
@@ -105,16 +107,22 @@ class PackedView(HeatmapView):
         lay = grid.layout
         sizes = lay.batch_sizes
         steps = np.arange(len(sizes))
-        self.bars.setOpts(x0=np.zeros(len(sizes)), y0=steps + 0.15, width=sizes, height=0.7)
-        self.bar_text.set_source(_BarLabels(sizes))
-        self.bar_text.setTransform(QTransform.fromScale(max(lay.B, 1), 1.0))
-        self.bars_plot.getViewBox().setLimits(xMin=0, xMax=max(lay.B, 1))
-        self.bars_plot.setXRange(0, max(lay.B, 1), padding=0)
+        if not np.array_equal(sizes, self._sizes):
+            self._sizes = sizes
+            self.bars.setOpts(x0=np.zeros(len(sizes)), y0=steps + 0.15, width=sizes, height=0.7)
+            self.bar_text.set_source(_BarLabels(sizes))
+        width = max(lay.B, 1)
+        if width != self._bar_width:
+            self._bar_width = width
+            self.bar_text.setTransform(QTransform.fromScale(width, 1.0))
+            self.bars_plot.getViewBox().setLimits(xMin=0, xMax=width)
+            self.bars_plot.setXRange(0, width, padding=0)
         self.bars_plot.getAxis("bottom").setLabel(
             "batch_sizes", **{"font-size": f"{self._label_pt():.1f}pt"}
         )
         summary = html.escape(packed_summary(lay)).replace("\n", "<br>")
-        self.summary.setText(summary, size=f"{self._label_pt():.1f}pt")
+        if summary != self.summary.text:
+            self.summary.setText(summary, size=f"{self._label_pt():.1f}pt")
         if lay.packed is None:
             self.refusal.setText("torch refused to pack this batch:\nsee the pitfall panel")
             self.refusal.setPos(QPointF(0.5, 0.5))

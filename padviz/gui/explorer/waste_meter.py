@@ -53,7 +53,10 @@ class WasteTable(QWidget):
         self.current = "given"
         self.buckets = 2
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        theme_notifier().themeChanged.connect(lambda _theme: self.update())
+        theme_notifier().themeChanged.connect(self._theme_changed)
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.update()
 
     def set_stats(self, stats: dict[str, WasteStats], current: str, buckets: int) -> None:
         self.stats, self.current, self.buckets = stats, current, buckets

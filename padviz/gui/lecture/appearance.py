@@ -52,13 +52,13 @@ class Appearance(QObject):
         self.zoom = nearest_zoom(zoom)
         self.apply()
 
-    def zoom_in(self) -> None:
-        bigger = [z for z in ZOOM_LEVELS if z > self.zoom]
-        self.set_zoom(bigger[0] if bigger else self.zoom)
+    def bigger(self) -> float:
+        """The next zoom level up (the largest stays)."""
+        return next((z for z in ZOOM_LEVELS if z > self.zoom), self.zoom)
 
-    def zoom_out(self) -> None:
-        smaller = [z for z in ZOOM_LEVELS if z < self.zoom]
-        self.set_zoom(smaller[-1] if smaller else self.zoom)
+    def smaller(self) -> float:
+        """The next zoom level down (the smallest stays)."""
+        return next((z for z in reversed(ZOOM_LEVELS) if z < self.zoom), self.zoom)
 
     def set_presenting(self, on: bool) -> None:
         self.presenting = on

@@ -120,11 +120,11 @@ class Lecture(QObject):
         zoom_in = self._action(
             "Zoom &in", "zoomInAction", ("Ctrl+=", QKeySequence.StandardKey.ZoomIn)
         )
-        zoom_in.triggered.connect(self.appearance.zoom_in)
+        zoom_in.triggered.connect(lambda: self.set_zoom(self.appearance.bigger()))
         zoom_out = self._action("Zoom &out", "zoomOutAction", ("Ctrl+-",))
-        zoom_out.triggered.connect(self.appearance.zoom_out)
+        zoom_out.triggered.connect(lambda: self.set_zoom(self.appearance.smaller()))
         zoom_reset = self._action("&Actual size", "zoomResetAction", ("Ctrl+0",))
-        zoom_reset.triggered.connect(lambda: self.appearance.set_zoom(1.0))
+        zoom_reset.triggered.connect(lambda: self.set_zoom(1.0))
         self.next_action = self._action("&Next step", "nextStepAction", ("PgDown",))
         self.next_action.triggered.connect(self.player.next)
         self.prev_action = self._action("P&revious step", "prevStepAction", ("PgUp",))
@@ -152,7 +152,7 @@ class Lecture(QObject):
         for name in THEMES:
             action = QAction(THEME_TITLES.get(name, name), self, checkable=True)
             action.setObjectName(f"theme_{name}")
-            action.triggered.connect(lambda _=False, name=name: set_theme(name))
+            action.triggered.connect(lambda _=False, name=name: self.set_theme(name))
             group.addAction(action)
             themes.addAction(action)
             self.theme_actions[name] = action
@@ -195,18 +195,38 @@ class Lecture(QObject):
         self.set_fullscreen(False)
         self.set_presentation(False)
 
+    def set_zoom(self, zoom: float) -> None:
+        """Zoom the whole interface (and remember it)."""
+        self.appearance.set_zoom(zoom)
+        self.session.save_look(self)
+
+    def set_theme(self, name: str) -> None:
+        """Switch the theme of every view and widget (and remember it)."""
+        set_theme(name)
+        self.session.save_look(self)
+
     def _font_changed(self) -> None:
         follow_font_in_plots(self.window, QApplication.font())
-        self.session.save_look(self)
 
     def _theme_changed(self, theme) -> None:
         QApplication.instance().setPalette(palette_for(theme))
         self.theme_actions[theme.name].setChecked(True)
         for callout in self._callouts:
             callout.update()
-        self.session.save_look(self)
 
     # -- lessons ---------------------------------------------------------------------------------
+    def start(self, lesson: str | None = None, *, present: bool = False) -> None:
+        """How `padviz --lesson NAME --present` opens: on a lesson, in presentation mode."""
+        if lesson is not None:
+            self.open_lesson(lesson)
+        if present:
+            self.set_presentation(True)
+
+    def _report(self, message: str) -> None:
+        """Show an error where it is seen, in presentation mode too (no status bar there)."""
+        self.window.show_error(message)
+        self.player.show_error(message)
+
     def ask_lesson_path(self) -> Path | None:
         """The lesson file to open (tests replace this dialog)."""
         path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", "", LESSON_FILTER)
@@ -225,7 +245,7 @@ class Lecture(QObject):
         try:
             lesson = load_lesson(key)
         except LessonError as exc:
-            self.window.show_error(str(exc))
+            self._report(str(exc))
             self.player.select_current()
             return False
         if Path(key).suffix == ".json":
@@ -244,7 +264,7 @@ class Lecture(QObject):
         if state.path is not None:
             state.set_path(None)  # Save must not write a lesson's batch over the last file
         state.set_options(step.options)
-        if step.training is not None and hasattr(w, "training"):
+        if step.training is not None:
             w.training.apply_lesson(step.training)
         if "codeView" in step.highlight.views:
             self.explorer.set_code_visible(True)
@@ -259,7 +279,7 @@ class Lecture(QObject):
         if TAB_TITLES[tab] in titles:
             tabs.setCurrentIndex(titles.index(TAB_TITLES[tab]))
         else:
-            self.window.show_error(f"this lesson step shows the {TAB_TITLES[tab]} tab, which is missing")
+            self._report(f"this lesson step shows the {TAB_TITLES[tab]} tab, which is missing")
 
     def _call_out(self, names: tuple[str, ...]) -> None:
         for callout in self._callouts:

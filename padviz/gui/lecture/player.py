@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from padviz.core.lessons import Lesson, Step, shipped_lessons
+from padviz.gui.theme import current_theme
 
 CAPTION_SCALE = 1.4  # the caption's font relative to the interface font
 CHOOSE = "Choose a lesson…"
@@ -53,6 +54,11 @@ class LessonPlayer(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error = QLabel()
+        self.error.setObjectName("lessonErrorLabel")
+        self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.hide()
 
         row = QHBoxLayout()
         row.addWidget(self.combo)
@@ -62,6 +68,7 @@ class LessonPlayer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addLayout(row)
+        layout.addWidget(self.error)
         layout.addWidget(self.caption)
         self._apply_caption_font()
         self._update()
@@ -86,8 +93,15 @@ class LessonPlayer(QWidget):
         keys = (self.combo.itemData(i) for i in range(1, self.combo.count()))
         return [key for key in keys if key not in shipped]
 
+    def show_error(self, message: str) -> None:
+        """Say why a lesson could not be opened (until the next lesson opens)."""
+        self.error.setStyleSheet(f"color: {current_theme().error};")
+        self.error.setText(message)
+        self.error.show()
+
     def set_lesson(self, lesson: Lesson, key: str, step: int = 0) -> None:
         """Show `lesson`, listed in the combo under `key`, at `step` (from 0)."""
+        self.error.hide()
         self.lesson = lesson
         self.key = key
         self.select_current()

@@ -12,7 +12,6 @@ running or paused; the learning rate is not.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
@@ -59,8 +58,8 @@ class TrainingController(QObject):
         self.faults: dict[int, str] = {}
         self.devices: list[str] = []
         self.steps_per_s: list[float] = []
-        self.first_record_at: float | None = None  # when the first point of the session came
-        self.last_latency_s: float | None = None  # worker step done -> point in our buffers
+        # time.perf_counter() (system-wide) when the worker finished the newest step received
+        self.last_done_at: float | None = None
         self._hidden_request: int | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -183,7 +182,6 @@ class TrainingController(QObject):
         self.faults = {}
         self.devices = []
         self.steps_per_s = [0.0] * len(self.configs)
-        self.first_record_at = None
         self._client.configure(self.configs)
         self.sessionChanged.emit()
         if started:
@@ -232,14 +230,11 @@ class TrainingController(QObject):
             self.recordsAdded.emit(changed)
 
     def _add_records(self, records: list[tuple], changed: set[int]) -> None:
-        now = time.perf_counter()
         for run, values, steps_per_s, done_at in records:
             self.curves[run].append(values)
             self.steps_per_s[run] = steps_per_s
-            self.last_latency_s = now - done_at
+            self.last_done_at = done_at
             changed.add(run)
-        if self.first_record_at is None:
-            self.first_record_at = now
 
     def _worker_died(self, exitcode: int | None) -> None:
         self._timer.stop()

@@ -1,0 +1,126 @@
+"""The main window: tabs and menus, batch files (open, save, recent), the unsaved-changes prompt,
+export from the menu, and a rendered window that is not blank."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
+
+from padviz.core.batch import from_lengths, load_json, load_preset, save_json
+from padviz.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_builds_without_an_event_loop_on_the_article(qtbot) -> None:
+    win = MainWindow()
+    qtbot.addWidget(win)
+    tabs = win.findChild(QTabWidget, "mainTabs")
+    assert tabs is win.tabs and win.tabs.tabText(0) == "Explorer"
+    assert win.state.batch == load_preset("article")
+    assert (win.file_menu, win.view_menu, win.help_menu) == tuple(
+        a.menu() for a in win.menuBar().actions()[:3]
+    )
+    index = win.add_tab(QWidget(), "Extra")
+    assert win.tabs.tabText(index) == "Extra"
+
+
+def test_open_and_save_have_the_standard_shortcuts(window) -> None:
+    assert window.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    assert window.save_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Save)
+    assert window.open_action.shortcut().toString() == "Ctrl+O"
+    assert window.save_action.shortcut().toString() == "Ctrl+S"
+
+
+def test_save_then_open_round_trips_and_remembers_recent_files(window, tmp_path) -> None:
+    window.state.set_batch(from_lengths([4, 1, 6]))
+    assert window.isWindowModified()
+    target = tmp_path / "mine.json"
+    window.ask_save_path = lambda: target
+    assert window.save()  # no path yet: asks where
+    assert load_json(target) == window.state.batch
+    assert not window.isWindowModified() and "mine.json" in window.windowTitle()
+
+    other = tmp_path / "other.json"
+    save_json(from_lengths([2, 9]), other)
+    window.ask_open_path = lambda: other
+    assert window.open_dialog()
+    assert window.state.batch.lengths == [2, 9]
+    assert window.explorer.padded_view.image.image.shape == (9, 2)
+    assert window.recent_files()[:2] == [str(other.resolve()), str(target.resolve())]
+    window._fill_recent_menu()
+    assert [a.text() for a in window.recent_menu.actions()][:2] == window.recent_files()[:2]
+
+    window.state.set_batch(from_lengths([3]))
+    assert window.save()  # has a path now: saves there without asking
+    assert load_json(other).lengths == [3]
+
+
+def test_a_broken_file_is_reported_in_the_window_and_the_batch_stays(window, tmp_path) -> None:
+    before = window.state.batch
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "padviz-batch", "version": 9, "sequences": [[1]]}))
+    assert not window.open_file(bad)
+    assert "version 9" in window.statusBar().currentMessage()
+    assert window.state.batch is before
+    assert not window.open_file(tmp_path / "missing.json")
+    assert "cannot read" in window.statusBar().currentMessage()
+
+
+@pytest.mark.parametrize(
+    ("answer", "closes", "saved"),
+    [("cancel", False, False), ("discard", True, False), ("save", True, True)],
+)
+def test_closing_with_unsaved_changes_asks_first(window, tmp_path, answer, closes, saved) -> None:
+    asked = []
+    window.ask_unsaved_changes = lambda: asked.append(1) or answer
+    window.ask_save_path = lambda: tmp_path / "kept.json"
+    window.state.set_batch(from_lengths([2, 3]))
+    assert window.close() is closes
+    assert asked == [1]
+    assert (tmp_path / "kept.json").exists() is saved
+    window.ask_unsaved_changes = lambda: "discard"
+
+
+def test_closing_a_clean_window_does_not_ask(window) -> None:
+    window.ask_unsaved_changes = lambda: pytest.fail("asked about a clean batch")
+    assert window.close()
+
+
+def test_open_asks_before_dropping_changes(window, tmp_path) -> None:
+    target = tmp_path / "b.json"
+    save_json(from_lengths([1, 1]), target)
+    window.state.set_batch(from_lengths([8]))
+    window.ask_unsaved_changes = lambda: "cancel"
+    assert not window.open_file(target)
+    assert window.state.batch.lengths == [8]
+
+
+def test_export_from_the_menu(window, tmp_path) -> None:
+    window.ask_export_path = lambda view: tmp_path / f"{view}.svg"
+    assert window.export_current_view()
+    assert (tmp_path / "padded.svg").read_text().count("<svg") == 1
+    window.ask_export_folder = lambda: (tmp_path / "all", "png")
+    assert window.export_all_views()
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
+        "jagged.png", "mask.png", "packed.png", "padded.png"
+    ]
+
+
+def test_rendered_window_is_not_blank(window) -> None:
+    image = window.grab().toImage()
+    assert image.width() == 1400 and image.height() == 900
+    colours = {image.pixel(x, y) for x in range(0, 1400, 9) for y in range(0, 900, 9)}
+    assert len(colours) > 50
+    assert window.findChild(QLabel, "wasteLabel").text().startswith("Waste: ")
