@@ -7,7 +7,8 @@ import json
 import pytest
 import torch
 
-from padviz.cli import main
+from padviz.cli import build_parser, main
+from padviz.commands.bench import config_from_args
 
 TINY = ["--device", "cpu", "--hidden", "3", "--batch-size", "16", "--max-len", "30",
         "--reps", "1", "--warmup", "0", "--threads", "1"]
@@ -56,3 +57,14 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv):
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_quick_keeps_model_and_batch_and_uses_a_smaller_pool():
+    def config(*argv: str):
+        return config_from_args(build_parser().parse_args(["bench", *argv]))
+
+    full, quick = config(), config("--quick")
+    assert (quick.hidden, quick.batch_size, quick.max_len) == (full.hidden, full.batch_size,
+                                                                full.max_len)
+    assert quick.buckets < full.buckets and quick.reps < full.reps
+    assert config("--quick", "--buckets", "2").buckets == 2

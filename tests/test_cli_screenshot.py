@@ -17,14 +17,14 @@ def test_screenshot_writes_the_window_at_the_asked_size(tmp_path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-m", "padviz", "screenshot", "--out", str(out), "--preset",
-         "sentences", "--width", "1000", "--height", "700"],
-        capture_output=True, text=True, env=env, timeout=120,
+         "sentences", "--width", "1440", "--height", "900"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr  # also: no crash while shutting down
-    assert f"wrote {out} (1000 x 700)" in done.stdout
+    assert f"wrote {out} (1440 x 900)" in done.stdout
     image = QImage(str(out))
-    assert (image.width(), image.height()) == (1000, 700)
-    colours = {image.pixel(x, y) for x in range(0, 1000, 7) for y in range(0, 700, 7)}
+    assert (image.width(), image.height()) == (1440, 900)
+    colours = {image.pixel(x, y) for x in range(0, 1440, 7) for y in range(0, 900, 7)}
     assert len(colours) > 50
 
 

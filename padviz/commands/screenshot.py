@@ -70,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         dispose(window)
         settings_dir.cleanup()
-    print(f"wrote {out} ({image.width()} x {image.height()})")
+    note = ""
+    if (image.width(), image.height()) != (args.width, args.height):
+        note = f"; the window cannot be smaller than {image.width()} x {image.height()}"
+    print(f"wrote {out} ({image.width()} x {image.height()}{note})")
     return 0
 
 

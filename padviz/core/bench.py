@@ -518,7 +518,8 @@ def _fastest_clause(rows: Sequence[BenchRow]) -> str:
 
 
 def recommend(rows: Sequence[BenchRow], device: str = "this device") -> str:
-    """One line saying when packing pays off and which strategy is fastest where.
+    """One line saying when packing pays off and which strategy is fastest where, against the
+    padded baseline (every batch padded to the max length).
 
     "Pays off" and "fastest" mean at least MARGIN (5%) faster than padding, at a pad ratio
     above 0; closer results count for padding, the simpler code. Noisy rows are named, so a
@@ -527,7 +528,8 @@ def recommend(rows: Sequence[BenchRow], device: str = "this device") -> str:
     if not rows:
         return "no pad ratio was measured, so there is nothing to recommend"
     rows = sorted(rows, key=lambda row: row.pad_ratio)
-    line = f"on {device}: {_packing_clause(rows)}; {_fastest_clause(rows)}"
+    line = (f"on {device}, against padding every batch to the max length: "
+            f"{_packing_clause(rows)}; {_fastest_clause(rows)}")
     noisy = [row.noisy for row in rows]
     if any(noisy):
         line += (f"; timings were noisy at {_ranges([r.pad_ratio for r in rows], noisy)} padding "

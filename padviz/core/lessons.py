@@ -80,6 +80,7 @@ VIEWS = (
     "packedView",
     "jaggedView",
     "wasteLabel",
+    "wasteTable",
     "codeView",
     "pitfallPanel",
     "maskedLossPlot",

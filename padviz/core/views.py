@@ -151,7 +151,7 @@ class PaddedGrid(Grid):
             self.codes = mask.view(np.uint8) + np.uint8(PAD)
         else:
             self.codes = token_codes(lay.padded.numpy(), lay.batch.vocab_size)
-            self.codes[~mask] = PAD
+            np.copyto(self.codes, PAD, where=~mask)
         seq = f"sequence{_order_words(lay)}"
         bf = lay.options.batch_first
         self.row_label, self.col_label = (seq, "time step t") if bf else ("time step t", seq)
@@ -308,7 +308,7 @@ class JaggedGrid(Grid):
     def __post_init__(self) -> None:
         lay = self.layout
         self.codes = token_codes(lay.values, lay.batch.vocab_size).reshape(1, -1)
-        self.row_label = ""
+        self.row_label = "values"
         self.col_label = "index into values"
         offs = _index_list(lay.offsets, 12)
         self.title = f"jagged  (values: {len(lay.values)} tokens, offsets = cu_seqlens = {offs})"

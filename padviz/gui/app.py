@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
+
+    from padviz.gui.main_window import MainWindow
+
+# Set (to anything) by benchmarks/startup.py: print start-up marks on stdout and quit.
+STARTUP_BENCH_ENV = "PADVIZ_BENCH_STARTUP"
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -25,6 +32,8 @@ def run_app(args: argparse.Namespace) -> int:
     window = MainWindow()
     window.show()
     window.lecture.start(args.lesson, present=args.present)
+    if os.environ.get(STARTUP_BENCH_ENV):
+        quit_after_first_paint(window)
     code = app.exec()
     dispose(window)
     return code
@@ -38,3 +47,29 @@ def dispose(window: QWidget) -> None:
     window.close()
     window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def quit_after_first_paint(window: MainWindow) -> None:
+    """Print `startup shown T` at the first event-loop turn after show(), then `startup painted
+    T` once the explorer's padded view has finished its first paint with a layout, and quit.
+    T is time.monotonic(), which the parent process can compare with its own clock."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def mark(name: str) -> None:
+        print(f"startup {name} {time.monotonic():.6f}", flush=True)
+
+    def painted() -> None:
+        mark("painted")
+        QApplication.quit()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and window.explorer.layout_ is not None:
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, painted)  # runs once this paint has finished
+            return False
+
+    window._first_paint = FirstPaint(window)  # kept alive with the window
+    window.explorer.padded_view.viewport().installEventFilter(window._first_paint)
+    QTimer.singleShot(0, lambda: mark("shown"))

@@ -244,7 +244,8 @@ SLOWER = [101, 300, 250, 200, 150, 120]
 
 def test_packing_never_pays_off_names_its_best_padded_case():
     line = recommend(rows(SLOWER, [100] * 6), "cpu")
-    assert line.startswith("on cpu: packing never pays off (at best 1.20x")
+    assert line.startswith("on cpu, against padding every batch to the max length: packing "
+                           "never pays off (at best 1.20x")
     assert "at 90% padding" in line
     assert "padded is fastest at every pad ratio measured" in line
 

@@ -16,19 +16,20 @@ from padviz.core.batch import from_lengths, from_text
 from padviz.core.codegen import layout_code
 from padviz.core.layout import LayoutOptions, compute_layout, describe_cell
 from padviz.core.views import EMPTY, PAD, REAL
-from padviz.gui.main_window import MainWindow
+from padviz.gui.explorer import ExplorerPanel
+from padviz.gui.state import AppState
 from padviz.gui.theme import current_theme, qcolor, set_theme
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.state.set_batch(from_lengths([5, 3, 7]), edited=False)
-    win.resize(1500, 950)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def explorer(qtbot):
+    """The Explorer tab on its own (the main window's part is tested in test_main_window)."""
+    panel = ExplorerPanel(AppState(from_lengths([5, 3, 7])))
+    qtbot.addWidget(panel)
+    panel.resize(1500, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
 
 
 @pytest.fixture(autouse=True)
@@ -37,16 +38,16 @@ def light_theme():
     set_theme("light")
 
 
-def _child(win, kind, name):
-    widget = win.findChild(kind, name)
+def _child(parent, kind, name):
+    widget = parent.findChild(kind, name)
     assert widget is not None, name
     return widget
 
 
-def _torch_layout(win):
+def _torch_layout(explorer):
     """pad_sequence / mask / pack_padded_sequence computed here with torch, from the batch."""
-    o = win.state.options
-    seqs = [torch.tensor(s) for s in win.state.batch.sequences]
+    o = explorer.state.options
+    seqs = [torch.tensor(s) for s in explorer.state.batch.sequences]
     padded = pad_sequence(
         seqs, batch_first=o.batch_first, padding_value=o.padding_value, padding_side=o.padding_side
     )
@@ -68,9 +69,8 @@ def _hover(view, r: int, c: int) -> None:
     QApplication.processEvents()
 
 
-def test_views_hold_what_torch_produces(window) -> None:
-    explorer = window.explorer
-    padded, mask, lengths = _torch_layout(window)
+def test_views_hold_what_torch_produces(explorer) -> None:
+    padded, mask, lengths = _torch_layout(explorer)
     pv, mv = explorer.padded_view, explorer.mask_view
     assert pv.image.image.shape == tuple(padded.shape) == (7, 3)  # time-first, as torch gives
     np.testing.assert_array_equal(pv.image.image == PAD, ~mask.numpy())
@@ -89,14 +89,14 @@ def test_views_hold_what_torch_produces(window) -> None:
     assert "unsorted_indices = [1, 2, 0]" in kv.summary.text
 
     jv = explorer.jagged_view
-    values = torch.cat([torch.tensor(s) for s in window.state.batch.sequences])
+    values = torch.cat([torch.tensor(s) for s in explorer.state.batch.sequences])
     assert jv.image.image.shape == (1, len(values))
     assert jv.grid.labels(np.zeros(15, int), np.arange(15)) == [str(v) for v in values.tolist()]
     assert "[0, 5, 8, 15]" in jv.title.text  # offsets = cu_seqlens
 
 
-def test_waste_label_shows_pad_cells_and_ratio(window) -> None:
-    label = _child(window, QLabel, "wasteLabel")
+def test_waste_label_shows_pad_cells_and_ratio(explorer) -> None:
+    label = _child(explorer, QLabel, "wasteLabel")
     assert "6 pad cells of 21" in label.text() and "28.6%" in label.text()
 
 
@@ -112,66 +112,65 @@ def test_waste_label_shows_pad_cells_and_ratio(window) -> None:
         (lambda p: p.order.setCurrentText("bucketed"), {"order": "bucketed"}),
     ],
 )
-def test_every_option_applies_live_and_matches_torch(window, change, expected) -> None:
-    panel = window.explorer.options_panel
+def test_every_option_applies_live_and_matches_torch(explorer, change, expected) -> None:
+    panel = explorer.options_panel
     change(panel)
-    options = window.state.options
+    options = explorer.state.options
     for name, value in expected.items():
         assert getattr(options, name) == value
-    layout = compute_layout(window.state.batch, options)
-    view = window.explorer.padded_view
+    layout = compute_layout(explorer.state.batch, options)
+    view = explorer.padded_view
     np.testing.assert_array_equal(view.grid.layout.padded.numpy(), layout.padded.numpy())
     assert view.image.image.shape == tuple(layout.padded.shape)
     if options.max_length is None and options.order == "given" and not options.pad_to_multiple_of:
-        padded, mask, _ = _torch_layout(window)
+        padded, mask, _ = _torch_layout(explorer)
         np.testing.assert_array_equal(view.image.image == PAD, ~mask.numpy())
         assert torch.equal(layout.padded, padded)
 
 
-def test_padding_value_and_buckets_fields(window, qtbot) -> None:
-    panel = window.explorer.options_panel
-    edit = _child(window, QLineEdit, "paddingValueEdit")
+def test_padding_value_and_buckets_fields(explorer, qtbot) -> None:
+    panel = explorer.options_panel
+    edit = _child(explorer, QLineEdit, "paddingValueEdit")
     edit.selectAll()
     qtbot.keyClicks(edit, "-1")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
-    assert window.state.options.padding_value == -1
-    pv = window.explorer.padded_view
+    assert explorer.state.options.padding_value == -1
+    pv = explorer.padded_view
     pads = np.argwhere(pv.image.image == PAD)
     assert set(pv.grid.labels(pads[:, 0], pads[:, 1])) == {"-1"}
 
-    buckets = _child(window, QSpinBox, "bucketsSpin")
+    buckets = _child(explorer, QSpinBox, "bucketsSpin")
     assert not buckets.isEnabled()
-    _child(window, QComboBox, "orderCombo").setCurrentText("bucketed")
+    _child(explorer, QComboBox, "orderCombo").setCurrentText("bucketed")
     assert buckets.isEnabled()
     buckets.setValue(3)
-    assert window.state.options.buckets == 3
+    assert explorer.state.options.buckets == 3
     assert len(pv._bucket_items) == 3
-    assert "bucketed (3) ◀" in window.explorer.waste.table._headers()
+    assert "bucketed (3) ◀" in explorer.waste.table._headers()
     assert panel.options().buckets == 3
 
 
 @pytest.mark.parametrize("text", ["abc", "", "nan", "1e999"])
-def test_bad_padding_value_is_refused_next_to_the_field(window, qtbot, text) -> None:
-    edit = _child(window, QLineEdit, "paddingValueEdit")
-    before = window.state.options
+def test_bad_padding_value_is_refused_next_to_the_field(explorer, qtbot, text) -> None:
+    edit = _child(explorer, QLineEdit, "paddingValueEdit")
+    before = explorer.state.options
     edit.selectAll()
     if text:
         qtbot.keyClicks(edit, text)
     else:
         qtbot.keyClick(edit, Qt.Key.Key_Delete)
     qtbot.keyClick(edit, Qt.Key.Key_Return)
-    error = _child(window, QLabel, "paddingValueError")
+    error = _child(explorer, QLabel, "paddingValueError")
     assert not error.isHidden() and "not a number" in error.text()
-    assert window.state.options == before
+    assert explorer.state.options == before
 
 
-def test_hover_links_every_view_and_says_where_the_token_goes(window) -> None:
-    explorer = window.explorer
+def test_hover_links_every_view_and_says_where_the_token_goes(explorer) -> None:
     pv = explorer.padded_view
     _hover(pv, 4, 2)  # time-first: row t=4, column sequence 2
     expected = describe_cell(explorer.layout_, 2, 4)
     assert expected.startswith("sequence 2, t=4 -> packed row 11 (time step 4, slot 1 of 2)")
-    assert _child(window, QLabel, "hoverStatus").text() == expected
+    assert _child(explorer, QLabel, "hoverStatus").text() == expected
     assert pv.hover.cells.tolist() == [[4, 2]]
     assert explorer.mask_view.hover.cells.tolist() == [[4, 2]]
     assert explorer.packed_view.hover.cells.tolist() == [[4, 0]]
@@ -187,22 +186,21 @@ def test_hover_links_every_view_and_says_where_the_token_goes(window) -> None:
     assert explorer.jagged_view.hover.cells.tolist() == []
 
 
-def test_hovering_a_batch_sizes_bar_lights_that_time_step(window) -> None:
-    kv = window.explorer.packed_view
+def test_hovering_a_batch_sizes_bar_lights_that_time_step(explorer) -> None:
+    kv = explorer.packed_view
     vb = kv.bars_plot.getViewBox()
     scene = vb.mapViewToScene(vb.viewRect().center())
     t = int(vb.mapSceneToView(scene).y())
     QTest.mouseMove(kv.viewport(), kv.mapFromScene(scene))
     QApplication.processEvents()
-    assert window.explorer.hover_label.text().startswith(f"t={t}: ")
+    assert explorer.hover_label.text().startswith(f"t={t}: ")
     assert len(kv.hover.cells) == int(kv.grid.layout.batch_sizes[t])
 
 
 @pytest.mark.parametrize("side", ["right", "left"])
-def test_highlight_time_lights_the_rows_torch_packs_at_t(window, side) -> None:
-    explorer = window.explorer
+def test_highlight_time_lights_the_rows_torch_packs_at_t(explorer, side) -> None:
     explorer.options_panel.padding_side.setCurrentText(side)
-    padded, _, lengths = _torch_layout(window)
+    padded, _, lengths = _torch_layout(explorer)
     packed = pack_padded_sequence(padded, lengths, enforce_sorted=False)
     explorer.highlight_time(1)
     sizes = packed.batch_sizes.tolist()
@@ -217,8 +215,7 @@ def test_highlight_time_lights_the_rows_torch_packs_at_t(window, side) -> None:
     assert explorer.lit_cells("packed").tolist() == []
 
 
-def test_highlight_cells_lights_them_in_every_view(window) -> None:
-    explorer = window.explorer
+def test_highlight_cells_lights_them_in_every_view(explorer) -> None:
     explorer.highlight_cells([(0, 0), (2, 6)])
     assert sorted(explorer.lit_cells("padded").tolist()) == [[0, 0], [6, 2]]
     assert sorted(explorer.lit_cells("jagged").tolist()) == [[0, 0], [0, 14]]
@@ -227,21 +224,19 @@ def test_highlight_cells_lights_them_in_every_view(window) -> None:
     assert explorer.lit_cells("mask").tolist() == []
 
 
-def test_left_padding_then_packing_shows_the_pitfall_and_what_torch_packed(window) -> None:
-    explorer = window.explorer
-    panel = _child(window, type(explorer.pitfall_panel), "pitfallPanel")
+def test_left_padding_then_packing_shows_the_pitfall_and_what_torch_packed(explorer) -> None:
+    panel = _child(explorer, type(explorer.pitfall_panel), "pitfallPanel")
     assert panel.isHidden()
     explorer.options_panel.padding_side.setCurrentText("left")
     assert panel.isVisible() and "left_padding_packed" in panel.label.text()
-    padded, _, lengths = _torch_layout(window)
+    padded, _, lengths = _torch_layout(explorer)
     packed = pack_padded_sequence(padded, lengths, enforce_sorted=False)
     kv = explorer.packed_view
     pads_packed = int((kv.image.image == PAD).sum())
     assert pads_packed == int((packed.data == 0).sum()) > 0  # torch packed pads
 
 
-def test_refused_pack_keeps_the_window_working(window) -> None:
-    explorer = window.explorer
+def test_refused_pack_keeps_the_window_working(explorer) -> None:
     explorer.options_panel.enforce_sorted.setChecked(True)  # 5, 3, 7 is not sorted
     assert "unsorted_enforce_sorted" in explorer.pitfall_panel.label.text()
     assert "torch said" in explorer.pitfall_panel.label.text()
@@ -251,42 +246,40 @@ def test_refused_pack_keeps_the_window_working(window) -> None:
     assert not explorer.packed_view.refusal.isVisible()
 
 
-def test_show_code_is_the_exact_code_and_copies(window, qtbot) -> None:
-    button = window.explorer.show_code_button
-    code_view = window.findChild(type(window.explorer.code_panel.view), "codeView")
+def test_show_code_is_the_exact_code_and_copies(explorer, qtbot) -> None:
+    button = explorer.show_code_button
+    code_view = explorer.findChild(type(explorer.code_panel.view), "codeView")
     assert not code_view.isVisible()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert code_view.isVisible()
-    assert code_view.toPlainText() == layout_code(window.state.batch, window.state.options)
-    window.explorer.options_panel.batch_first.setChecked(True)
+    assert code_view.toPlainText() == layout_code(explorer.state.batch, explorer.state.options)
+    explorer.options_panel.batch_first.setChecked(True)
     assert "batch_first=True" in code_view.toPlainText()
-    copy = window.explorer.code_panel.copy_button
+    copy = explorer.code_panel.copy_button
     assert copy.width() > 20 and code_view.width() > 300
     qtbot.mouseClick(copy, Qt.MouseButton.LeftButton)
     assert QApplication.clipboard().text() == code_view.toPlainText()
-    assert window.show_code_action.isChecked()
 
 
-def test_word_tokens_are_written_in_the_cells(window) -> None:
-    window.state.set_batch(from_text("the cat sat\nhi"))
-    pv = window.explorer.padded_view
+def test_word_tokens_are_written_in_the_cells(explorer) -> None:
+    explorer.state.set_batch(from_text("the cat sat\nhi"))
+    pv = explorer.padded_view
     assert pv.grid.labels(np.array([0, 1, 2]), np.array([0, 0, 0])) == ["the", "cat", "sat"]
     pv.viewport().repaint()
     assert pv.text.painted_cells == 6  # every cell is big enough for its text
 
 
-def test_export_views_to_png_and_svg(window, tmp_path) -> None:
-    paths = window.explorer.export_all(tmp_path / "png", "png")
+def test_export_views_to_png_and_svg(explorer, tmp_path) -> None:
+    paths = explorer.export_all(tmp_path / "png", "png")
     assert [p.name for p in paths] == ["padded.png", "mask.png", "packed.png", "jagged.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
-    svg = window.explorer.export_view("packed", tmp_path / "packed.svg")
+    svg = explorer.export_view("packed", tmp_path / "packed.svg")
     assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
     with pytest.raises(ValueError, match="png or .svg"):
-        window.explorer.export_view("mask", tmp_path / "mask.jpg")
+        explorer.export_view("mask", tmp_path / "mask.jpg")
 
 
-def test_presentation_hides_the_editors(window) -> None:
-    explorer = window.explorer
+def test_presentation_hides_the_editors(explorer) -> None:
     explorer.set_presentation(True)
     assert not explorer.editor_column.isVisible()
     assert explorer.padded_view.isVisible()
@@ -294,15 +287,12 @@ def test_presentation_hides_the_editors(window) -> None:
     assert explorer.editor_column.isVisible()
 
 
-def test_hidden_explorer_catches_up_when_shown(window) -> None:
-    from PySide6.QtWidgets import QWidget
-
-    other = window.add_tab(QWidget(), "Other")
-    window.tabs.setCurrentIndex(other)
-    window.state.set_batch(from_lengths([2, 2]))
-    assert window.explorer.padded_view.image.image.shape == (7, 3)  # not redrawn while hidden
-    window.tabs.setCurrentWidget(window.explorer)
-    assert window.explorer.padded_view.image.image.shape == (2, 2)
+def test_hidden_explorer_catches_up_when_shown(explorer) -> None:
+    explorer.hide()
+    explorer.state.set_batch(from_lengths([2, 2]))
+    assert explorer.padded_view.image.image.shape == (7, 3)  # not redrawn while hidden
+    explorer.show()
+    assert explorer.padded_view.image.image.shape == (2, 2)
 
 
 def _grab(widget):
@@ -318,43 +308,43 @@ def _colors(image, step: int = 3) -> set[int]:
     }
 
 
-def test_rendered_window_is_not_blank_and_pads_are_distinct(window) -> None:
-    picture = _grab(window)
+def test_rendered_window_is_not_blank_and_pads_are_distinct(explorer) -> None:
+    picture = _grab(explorer)
     assert len(_colors(picture, 7)) > 50
-    padded = _grab(window.explorer.padded_view)
+    padded = _grab(explorer.padded_view)
     colors = _colors(padded)
     assert qcolor(current_theme().pad).rgb() in colors
-    mask = _colors(_grab(window.explorer.mask_view))
+    mask = _colors(_grab(explorer.mask_view))
     assert qcolor(current_theme().mask_real).rgb() in mask
 
 
-def test_theme_change_recolours_the_views(window) -> None:
+def test_theme_change_recolours_the_views(explorer) -> None:
     set_theme("dark")
-    padded = _grab(window.explorer.padded_view)
+    padded = _grab(explorer.padded_view)
     assert QColor(current_theme().pad).rgb() in _colors(padded)
-    assert window.explorer.padded_view.image.lut[1].tolist()[:3] == list(
+    assert explorer.padded_view.image.lut[1].tolist()[:3] == list(
         QColor(current_theme().pad).getRgb()[:3]
     )
 
 
-def test_option_widgets_follow_the_state(window) -> None:
-    window.state.set_options(LayoutOptions(batch_first=True, order="sorted", max_length=3))
-    assert _child(window, QCheckBox, "batchFirstCheck").isChecked()
-    assert _child(window, QComboBox, "orderCombo").currentText() == "sorted"
-    assert _child(window, QSpinBox, "maxLengthSpin").value() == 3
-    assert window.explorer.padded_view.image.image.shape == (3, 3)
+def test_option_widgets_follow_the_state(explorer) -> None:
+    explorer.state.set_options(LayoutOptions(batch_first=True, order="sorted", max_length=3))
+    assert _child(explorer, QCheckBox, "batchFirstCheck").isChecked()
+    assert _child(explorer, QComboBox, "orderCombo").currentText() == "sorted"
+    assert _child(explorer, QSpinBox, "maxLengthSpin").value() == 3
+    assert explorer.padded_view.image.image.shape == (3, 3)
 
 
-def test_hover_status_is_a_full_sentence_after_sorting(window) -> None:
-    window.explorer.options_panel.order.setCurrentText("sorted")
-    _hover(window.explorer.padded_view, 0, 0)
-    assert window.explorer.hover_label.text().startswith("sequence 2 (row 0), t=0 -> packed row 0")
+def test_hover_status_is_a_full_sentence_after_sorting(explorer) -> None:
+    explorer.options_panel.order.setCurrentText("sorted")
+    _hover(explorer.padded_view, 0, 0)
+    assert explorer.hover_label.text().startswith("sequence 2 (row 0), t=0 -> packed row 0")
 
 
-def test_mouse_leaving_clears_the_hover(window) -> None:
-    pv = window.explorer.padded_view
+def test_mouse_leaving_clears_the_hover(explorer) -> None:
+    pv = explorer.padded_view
     _hover(pv, 0, 0)
     assert len(pv.hover.cells) == 1
     QApplication.sendEvent(pv, QEvent(QEvent.Type.Leave))
     assert len(pv.hover.cells) == 0
-    assert window.explorer.hover_label.text().startswith("Point at a cell")
+    assert explorer.hover_label.text().startswith("Point at a cell")

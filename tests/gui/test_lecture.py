@@ -67,7 +67,7 @@ def test_every_step_of_every_lesson_renders_with_its_caption(window, name) -> No
             assert window.training.form.runs() == list(step.training.runs)
             assert window.training.form.base_config()["task"] == step.training.config.task
         shown = {c.target.objectName() for c in window.findChildren(Callout) if c.isVisible()}
-        assert shown == {v for v in step.highlight.views if window.findChild(object, v)}
+        assert shown == set(step.highlight.views)
         assert not window.grab().isNull()
 
 
@@ -264,7 +264,25 @@ def test_presentation_hides_editing_controls_and_enlarges_fonts(window, qtbot) -
     assert QApplication.font().pointSizeF() == pytest.approx(before[0])
 
 
+def test_presentation_enlarges_plots_that_do_not_follow_the_font_themselves(window) -> None:
+    plot = window.bench.plot.getPlotItem()
+    legend_label = window.bench.legend.items[0][1]
+    tick = plot.getAxis("bottom").style["tickFont"]
+    tick_before = tick.pointSizeF() if tick is not None else QApplication.font().pointSizeF()
+    window.findChild(object, "presentationAction").trigger()
+    size = QApplication.font().pointSizeF()
+    assert plot.getAxis("bottom").style["tickFont"].pointSizeF() == pytest.approx(size)
+    assert size > tick_before
+    assert legend_label.opts["size"] == f"{size:.1f}pt"
+    assert f"font-size:{size:.1f}pt" in legend_label.item.toHtml().replace(" ", "")
+
+
 def test_zoom_scales_the_whole_interface(window) -> None:
+    keys = {
+        name: [k.toString() for k in window.findChild(object, name).shortcuts()]
+        for name in ("zoomInAction", "zoomOutAction")
+    }
+    assert "Ctrl+=" in keys["zoomInAction"] and "Ctrl+-" in keys["zoomOutAction"]
     base = QApplication.font().pointSizeF()
     window.findChild(object, "zoomInAction").trigger()
     window.findChild(object, "zoomInAction").trigger()
@@ -309,6 +327,7 @@ def test_settings_round_trip_and_reset(qtbot, tmp_path) -> None:
     first.state.set_options(LayoutOptions(batch_first=True, order="bucketed", buckets=3))
     first.resize(900, 650)
     assert first.height() == 650
+    first.lecture.dock.hide()  # the panel layout: the lesson dock closed
     first.close()
 
     set_theme("light")
@@ -321,6 +340,7 @@ def test_settings_round_trip_and_reset(qtbot, tmp_path) -> None:
     # restoreGeometry fits the width into the offscreen screen (800 x 800); the height fits
     assert second.height() == 650 and second.width() <= 800
     assert second.lecture.player.files() == [str(lesson)]
+    assert second.lecture.dock.isHidden()
     second.close()
 
     reset_settings()
@@ -330,4 +350,5 @@ def test_settings_round_trip_and_reset(qtbot, tmp_path) -> None:
     assert third.lecture.appearance.zoom == 1.0
     assert third.state.batch.lengths == [5, 3, 7]
     assert third.lecture.player.files() == []
+    assert not third.lecture.dock.isHidden()
     third.close()

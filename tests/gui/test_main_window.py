@@ -124,3 +124,20 @@ def test_rendered_window_is_not_blank(window) -> None:
     colours = {image.pixel(x, y) for x in range(0, 1400, 9) for y in range(0, 900, 9)}
     assert len(colours) > 50
     assert window.findChild(QLabel, "wasteLabel").text().startswith("Waste: ")
+
+
+def test_show_code_menu_action_and_button_agree(window) -> None:
+    button = window.explorer.show_code_button
+    window.show_code_action.trigger()
+    assert button.isChecked() and window.explorer.code_panel.isVisible()
+    button.click()
+    assert not window.show_code_action.isChecked()
+
+
+def test_explorer_catches_up_when_its_tab_comes_back(window) -> None:
+    other = window.add_tab(QWidget(), "Other")
+    window.tabs.setCurrentIndex(other)
+    window.state.set_batch(from_lengths([2, 2]))
+    assert window.explorer.padded_view.image.image.shape == (7, 3)  # hidden: not redrawn
+    window.tabs.setCurrentWidget(window.explorer)
+    assert window.explorer.padded_view.image.image.shape == (2, 2)

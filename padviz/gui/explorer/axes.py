@@ -14,14 +14,15 @@ NICE_STEPS = (1, 2, 5)
 GAP_CHARS = 2.0  # free space between two labels, in characters
 
 
-def nice_step(minimum: float) -> int:
-    """The smallest of 1, 2, 5, 10, 20, 50, ... that is >= minimum."""
+def nice_step(minimum: float, steps: Sequence[float] = NICE_STEPS) -> int:
+    """The smallest of steps x 10^k (by default 1, 2, 5, 10, 20, 50, ...) that is >= minimum,
+    as a whole number."""
     if minimum <= 1:
         return 1
     power = 10 ** math.floor(math.log10(minimum))
-    for base in (*NICE_STEPS, 10):
+    for base in (*steps, 10):
         if base * power >= minimum:
-            return base * power
+            return math.ceil(base * power)
     return 10 * power
 
 

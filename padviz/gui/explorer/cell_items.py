@@ -209,3 +209,66 @@ class CellOverlay(pg.GraphicsObject):
         else:
             painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRects(rects)
+
+
+class MarkLabels(pg.GraphicsObject):
+    """Labels at x positions along a one-row strip (rows 0..1), written just above or below it
+    and thinned so they never overlap. Painting only the visible ones is far cheaper than an
+    axis, which pyqtgraph lays out again whenever its range changes."""
+
+    GAP = 0.15  # between the strip and the labels, in strip heights (cut marks reach into it)
+
+    def __init__(self, above: bool) -> None:
+        super().__init__()
+        self.above = above
+        self._pos = np.zeros(0)
+        self._labels: list[str] = []
+        self._font = QFont()
+        self._color = QColor("black")
+        self.painted_labels: list[str] = []  # drawn in the last paint (for tests)
+
+    def set_marks(self, positions: np.ndarray, labels: list[str]) -> None:
+        self.prepareGeometryChange()
+        self._pos = np.asarray(positions, float)
+        self._labels = list(labels)
+        self.update()
+
+    def set_style(self, font: QFont, color: str) -> None:
+        self._font, self._color = QFont(font), qcolor(color)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        if not len(self._pos):
+            return QRectF()
+        left, right = float(self._pos.min()), float(self._pos.max())
+        return QRectF(left - 1, -1.0 if self.above else 1.0, right - left + 2, 1.0)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        self.painted_labels = []
+        vb = self.getViewBox()
+        if vb is None or not len(self._pos):
+            return
+        view = vb.viewRect()
+        i0, i1 = np.searchsorted(self._pos, [view.left(), view.right()])
+        if i1 <= i0:
+            return
+        tf = painter.transform()
+        fm = QFontMetricsF(self._font)
+        edge = tf.map(pg.Point(0.0, -self.GAP if self.above else 1.0 + self.GAP)).y()
+        top = edge - fm.height() if self.above else edge
+        stride = max(1, int((i1 - i0) * fm.averageCharWidth() * 3 / max(painter.device().width(), 1)))
+        painter.save()
+        painter.resetTransform()
+        painter.setFont(self._font)
+        painter.setPen(self._color)
+        last_right = -np.inf
+        for i in range(int(i0), int(i1), stride):
+            text = self._labels[i]
+            width = fm.horizontalAdvance(text)
+            x = tf.map(pg.Point(float(self._pos[i]), 0.0)).x() - width / 2
+            if x < last_right + fm.averageCharWidth():
+                continue
+            painter.drawText(QRectF(x, top, width + 1, fm.height()), Qt.AlignmentFlag.AlignCenter, text)
+            self.painted_labels.append(text)
+            last_right = x + width
+        painter.restore()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
@@ -12,6 +13,13 @@ from padviz.core.batch import MAX_LENGTH_CAP
 from padviz.gui.explorer.axes import TickAxis, nice_step
 from padviz.gui.explorer.heatmap import scaled_font
 from padviz.gui.theme import Theme, current_theme, theme_notifier
+
+HEADROOM_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+
+
+@lru_cache(maxsize=4)
+def _index_ticks(n: int) -> list[tuple[float, str]]:
+    return [(float(i), str(i)) for i in range(n)]
 
 
 class _DragBox(pg.ViewBox):
@@ -89,12 +97,12 @@ class LengthsChart(pg.PlotWidget):
         self._lengths = lengths
         self.box.count = len(lengths)
         self.bars.setOpts(x=np.arange(len(lengths)), height=lengths, width=0.8)
-        self.plotItem.getAxis("bottom").set_named_ticks([(i, str(i)) for i in range(len(lengths))])
+        self.plotItem.getAxis("bottom").set_named_ticks(_index_ticks(len(lengths)))
         # Headroom above the longest bar, so it can be dragged longer, rounded to 1-2-5 steps so
         # small edits keep the axis as it is. While a drag is on, the range changes only when
         # the bar reaches the top, so the value under the mouse stays put.
         longest = max(lengths, default=1)
-        top = nice_step(longest * 1.2 + 1)
+        top = nice_step(longest * 1.2 + 1, HEADROOM_STEPS)
         (x0, x1), (_, y1) = self.box.viewRange()
         wanted = (-0.6, len(lengths) - 0.4)
         grow = longest >= y1

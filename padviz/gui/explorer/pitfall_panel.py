@@ -35,7 +35,8 @@ class PitfallPanel(QFrame):
         self.pitfalls: list[Pitfall] = []
         self._torch_error: str | None = None
         self._failure: str | None = None
-        theme_notifier().themeChanged.connect(self._apply)
+        theme_notifier().themeChanged.connect(self._apply_theme)
+        self._apply_theme(current_theme())
         self.hide()
 
     def show_pitfalls(
@@ -46,9 +47,15 @@ class PitfallPanel(QFrame):
         self.pitfalls = list(pitfalls)
         self._torch_error = torch_error
         self._failure = failure
-        self._apply(current_theme())
+        self._render(current_theme())
 
-    def _apply(self, theme: Theme) -> None:
+    def _apply_theme(self, theme: Theme) -> None:
+        self.setStyleSheet(
+            f"#pitfallPanel {{ border: 2px solid {theme.warning}; border-radius: 4px; }}"
+        )
+        self._render(theme)
+
+    def _render(self, theme: Theme) -> None:
         colors = {"error": theme.error, "warning": theme.warning, "info": theme.info}
         parts = []
         if self._failure:
@@ -66,8 +73,7 @@ class PitfallPanel(QFrame):
             parts.append(
                 f"<p><b>torch said:</b> <code>{escape(self._torch_error)}</code></p>"
             )
-        self.label.setText("".join(parts))
-        self.setStyleSheet(
-            f"#pitfallPanel {{ border: 2px solid {theme.warning}; border-radius: 4px; }}"
-        )
+        text = "".join(parts)
+        if text != self.label.text():
+            self.label.setText(text)
         self.setVisible(bool(parts))

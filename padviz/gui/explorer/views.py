@@ -12,9 +12,11 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from padviz.core.views import REAL, JaggedGrid, PackedGrid, PaddedGrid, packed_summary
 from padviz.gui.explorer.axes import TickAxis
-from padviz.gui.explorer.cell_items import CellTextItem
+from padviz.gui.explorer.cell_items import CellTextItem, MarkLabels
 from padviz.gui.explorer.heatmap import HeatmapView, ShrinkingLabel, scaled_font
 from padviz.gui.theme import Theme, mask_lut
+
+STRIP_MARGIN = 0.8  # room above and below the jagged strip for its labels, in strip heights
 
 
 class PaddedView(HeatmapView):
@@ -98,6 +100,7 @@ class PackedView(HeatmapView):
         self.plot.addItem(self.refusal)
         self._bar_hovered: int | None = None
         self._sizes: np.ndarray | None = None
+        self._summary_look: tuple[str, float, str] | None = None
         self._bar_width = 0
         self.apply_theme(self.theme)
         self.apply_font()
@@ -120,9 +123,7 @@ class PackedView(HeatmapView):
         self.bars_plot.getAxis("bottom").setLabel(
             "batch_sizes", **{"font-size": f"{self._label_pt():.1f}pt"}
         )
-        summary = html.escape(packed_summary(lay)).replace("\n", "<br>")
-        if summary != self.summary.text:
-            self.summary.setText(summary, size=f"{self._label_pt():.1f}pt")
+        self._set_summary(html.escape(packed_summary(lay)).replace("\n", "<br>"))
         if lay.packed is None:
             self.refusal.setText("torch refused to pack this batch:\nsee the pitfall panel")
             self.refusal.setPos(QPointF(0.5, 0.5))
@@ -130,6 +131,12 @@ class PackedView(HeatmapView):
             self.refusal.show()
         else:
             self.refusal.hide()
+
+    def _set_summary(self, text: str) -> None:
+        look = (text, self._label_pt(), self.theme.foreground)
+        if look != self._summary_look:
+            self._summary_look = look
+            self.summary.setText(text, size=f"{look[1]:.1f}pt", color=look[2])
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
@@ -144,7 +151,8 @@ class PackedView(HeatmapView):
             np.ones(256, bool), dark="#111111", light="#111111", muted=theme.muted,
             grid=theme.background,
         )
-        self.summary.setAttr("color", theme.foreground)
+        if self._summary_look is not None:
+            self._set_summary(self._summary_look[0])
         self.refusal.setColor(theme.error)
 
     def apply_font(self) -> None:
@@ -176,28 +184,53 @@ class PackedView(HeatmapView):
 
 
 class JaggedView(HeatmapView):
-    """The jagged view: all real tokens back to back (values), sequence boundaries at the
-    offsets (cu_seqlens), which label the top axis."""
+    """The jagged view: all real tokens back to back (values) in one strip, cut at the offsets
+    (cu_seqlens), which are written above the cuts; each sequence's name is written below it."""
 
     def __init__(self, parent=None) -> None:
         super().__init__("jagged", parent)
         self.setObjectName("jaggedView")
-        self.plot.showAxis("top", True)
-        self.plot.getAxis("left").setStyle(showValues=False)
+        self.plot.hideAxis("bottom")
+        self.plot.getAxis("left").setStyle(showValues=False, tickLength=0)
         self.plot.setMouseEnabled(x=True, y=False)
         self.bounds = pg.PlotCurveItem(connect="pairs")
-        self.bounds.setZValue(5)
-        self.plot.addItem(self.bounds)
+        self.offset_labels = MarkLabels(above=True)
+        self.sequence_labels = MarkLabels(above=False)
+        for item in (self.bounds, self.offset_labels, self.sequence_labels):
+            item.setZValue(5)
+            self.plot.addItem(item)
         self.apply_theme(self.theme)
+        self.apply_font()
 
     def set_grid(self, grid: JaggedGrid) -> None:
+        new_shape = grid.shape != self._shape
         super().set_grid(grid)
-        offsets = grid.layout.offsets.astype(float)
-        self.bounds.setData(np.repeat(offsets, 2), np.tile([0.0, 1.0], len(offsets)))
-        ticks = grid.offset_ticks()
-        self.plot.getAxis("top").set_named_ticks(ticks)
+        # the strip is rows 0..1; its labels get room above and below it, and at both ends
+        n = grid.shape[1]
+        pad = max(0.015 * n, 0.6)
+        self.vb.setLimits(
+            xMin=-pad, xMax=n + pad,
+            yMin=-STRIP_MARGIN, yMax=1 + STRIP_MARGIN, minYRange=1 + 2 * STRIP_MARGIN,
+        )
+        if new_shape:
+            self.vb.setRange(xRange=(-pad, n + pad), padding=0)
+        self.vb.setYRange(-STRIP_MARGIN, 1 + STRIP_MARGIN, padding=0)
+        lay = grid.layout
+        offsets = lay.offsets.astype(float)
+        reach = MarkLabels.GAP
+        self.bounds.setData(np.repeat(offsets, 2), np.tile([-reach, 1 + reach], len(offsets)))
+        self.offset_labels.set_marks(offsets, [str(o) for o in lay.offsets.tolist()])
+        middles = (offsets[:-1] + offsets[1:]) / 2
+        self.sequence_labels.set_marks(middles, [f"seq {i}" for i in lay.order.tolist()])
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
         if hasattr(self, "bounds"):
             self.bounds.setPen(pg.mkPen(theme.foreground, width=2))
+            self.apply_font()
+
+    def apply_font(self) -> None:
+        super().apply_font()
+        if hasattr(self, "offset_labels"):
+            for item in (self.offset_labels, self.sequence_labels):
+                item.set_style(scaled_font(self.font(), 0.9), self.theme.foreground)

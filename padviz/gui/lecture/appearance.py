@@ -89,6 +89,8 @@ def follow_font_in_plots(root: QWidget, font: QFont) -> None:
                 item.titleLabel.setText(item.titleLabel.text, size=size)
             elif isinstance(item, pg.LegendItem):
                 item.setLabelTextSize(size)
+                for _sample, label in item.items:
+                    label.setText(label.text)  # LabelItem draws a new size only on setText
 
 
 def palette_for(theme: Theme) -> QPalette:

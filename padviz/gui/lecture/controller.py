@@ -7,6 +7,7 @@ packed-time walk and the lesson player, and remembers the look and the last batc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -35,6 +36,9 @@ from padviz.gui.lecture.session import Session
 from padviz.gui.lecture.timewalk import TimeWalk
 from padviz.gui.theme import THEMES, current_theme, set_theme, theme_notifier
 
+if TYPE_CHECKING:
+    from padviz.gui.main_window import MainWindow
+
 LESSON_FILTER = "padviz lesson (*.json);;All files (*)"
 TAB_TITLES = {"explorer": "Explorer", "training": "Training", "bench": "Bench"}
 THEME_TITLES = {"light": "&Light", "dark": "&Dark", "contrast": "&High contrast"}
@@ -53,7 +57,7 @@ _ARROW_USERS = (
 class Lecture(QObject):
     """Everything a lecturer adds to the window; see the module docstring."""
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.explorer = window.explorer
@@ -79,6 +83,7 @@ class Lecture(QObject):
             | QDockWidget.DockWidgetFeature.DockWidgetMovable
         )
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        body.installEventFilter(self)  # the dock follows its content's height (_fit_dock)
 
         self._build_actions()
         self.player.lessonRequested.connect(self.open_lesson)
@@ -92,6 +97,7 @@ class Lecture(QObject):
         window.installEventFilter(self)
 
         self.session.restore(self)
+        self._theme_changed(current_theme())  # the palette of the theme in force
         self._tab_changed()
 
     # -- actions ---------------------------------------------------------------------------------
@@ -115,8 +121,9 @@ class Lecture(QObject):
         self.fullscreen_action = self._action("&Full screen", "fullScreenAction", ("F11",))
         self.fullscreen_action.setCheckable(True)
         self.fullscreen_action.toggled.connect(self.set_fullscreen)
-        leave = self._action("Leave presentation", "leavePresentationAction", ("Esc",))
-        leave.triggered.connect(self.leave)
+        self.leave_action = self._action("Leave presentation", "leavePresentationAction", ("Esc",))
+        self.leave_action.triggered.connect(self.leave)
+        self.leave_action.setEnabled(False)  # Esc stays with the widgets until then
         zoom_in = self._action(
             "Zoom &in", "zoomInAction", ("Ctrl+=", QKeySequence.StandardKey.ZoomIn)
         )
@@ -171,15 +178,14 @@ class Lecture(QObject):
             return
         w = self.window
         for i in range(w.tabs.count()):
-            panel = w.tabs.widget(i)
-            if hasattr(panel, "set_presentation"):
-                panel.set_presentation(on)
+            w.tabs.widget(i).set_presentation(on)  # every panel hides its editing controls
         self.player.set_presentation(on)
         self.walk.set_presentation(on)
         w.menuBar().setVisible(not on)
         w.statusBar().setVisible(not on)
         self.dock.setTitleBarWidget(QWidget() if on else None)
         self.appearance.set_presenting(on)
+        self._update_leave()
 
     def set_fullscreen(self, on: bool) -> None:
         if self.fullscreen_action.isChecked() != on:
@@ -189,6 +195,10 @@ class Lecture(QObject):
             self.window.showFullScreen()
         else:
             self.window.showNormal()
+        self._update_leave()
+
+    def _update_leave(self) -> None:
+        self.leave_action.setEnabled(self.presenting or self.fullscreen_action.isChecked())
 
     def leave(self) -> None:
         """Esc: back to the normal window."""
@@ -309,9 +319,19 @@ class Lecture(QObject):
         for shortcut in self._arrows:
             shortcut.setEnabled(free)
 
-    # -- closing ---------------------------------------------------------------------------------
+    def _fit_dock(self) -> None:
+        """Make the dock as tall as its content: the caption's lines, the walk if shown."""
+        body = self.dock.widget()
+        width = body.width() or self.window.width()
+        height = body.heightForWidth(width) if body.hasHeightForWidth() else -1
+        height = max(height, body.minimumSizeHint().height())
+        self.window.resizeDocks([self.dock], [height], Qt.Orientation.Vertical)
+
+    # -- events ----------------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.window and event.type() == QEvent.Type.Close:
+        if obj is self.dock.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_dock()
+        elif obj is self.window and event.type() == QEvent.Type.Close:
             self.walk.set_playing(False)
             self.session.save(self)
         return False

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from padviz.core.lessons import Lesson, Step, shipped_lessons
 from padviz.gui.theme import current_theme
 
-CAPTION_SCALE = 1.4  # the caption's font relative to the interface font
+CAPTION_SCALE = 1.6  # the caption's font relative to the interface font
 CHOOSE = "Choose a lesson…"
 
 
@@ -52,6 +52,7 @@ class LessonPlayer(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("captionLabel")
         self.caption.setWordWrap(True)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error = QLabel()

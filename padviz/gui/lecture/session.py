@@ -17,6 +17,7 @@ from padviz.gui.theme import THEMES, current_theme, set_theme
 
 if TYPE_CHECKING:
     from padviz.gui.lecture.controller import Lecture
+    from padviz.gui.main_window import MainWindow
 
 GEOMETRY = "ui/geometry"
 WINDOW_STATE = "ui/state"
@@ -40,7 +41,7 @@ def _as_list(value: Any) -> list[str]:
 class Session:
     """Saves and restores the remembered settings of one window."""
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: MainWindow) -> None:
         self.window = window
 
     def restore(self, lecture: Lecture) -> None:
@@ -48,7 +49,6 @@ class Session:
         settings = app_settings()
         theme = settings.value(THEME)
         set_theme(theme if theme in THEMES else DEFAULT_THEME)
-        lecture._theme_changed(current_theme())  # palette and menu for the theme in force
         try:
             zoom = float(settings.value(ZOOM, 1.0))
         except (TypeError, ValueError):

@@ -182,6 +182,7 @@ class TrainingController(QObject):
         self.faults = {}
         self.devices = []
         self.steps_per_s = [0.0] * len(self.configs)
+        self.last_done_at = None
         self._client.configure(self.configs)
         self.sessionChanged.emit()
         if started:

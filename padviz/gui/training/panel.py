@@ -45,6 +45,7 @@ from padviz.gui.training.settings_form import RUN_DASHED, RUN_LABELS, SettingsFo
 METRICS_INTERVAL_S = 0.1  # the table's text changes at most 10 times a second
 HIDDEN_LIVE_MS = 2000  # while training, the hidden-state view follows the weights this often
 SESSION_FILTER = "padviz session (*.json);;All files (*)"
+PROGRESS_TEMPLATE = "finished · step 10000000 of 10000000 · 10000 steps/s per run"
 
 
 class TrainingPanel(QWidget):
@@ -86,6 +87,7 @@ class TrainingPanel(QWidget):
         self.lr_spin.setValue(self.form.base_config()["lr"])
         self.lr_spin.setToolTip("Learning rate: applies from the next step, also while training")
         self.progress_label = QLabel(objectName="progressLabel")
+        self._fix_progress_width()
         self.status_label = QLabel(objectName="statusLabel", wordWrap=True)
         self.fault_label = QLabel(objectName="faultLabel", wordWrap=True)
         self.fault_label.setVisible(False)
@@ -367,7 +369,15 @@ class TrainingPanel(QWidget):
         if event.type() == QEvent.Type.FontChange:
             for plot in self.plots:
                 plot.apply_font(self.font())
+            self._fix_progress_width()
         super().changeEvent(event)
+
+    def _fix_progress_width(self) -> None:
+        """A fixed-size label: its text changes many times a second, and a label whose size
+        may change makes Qt lay out and repaint the whole window each time."""
+        metrics = self.progress_label.fontMetrics()
+        self.progress_label.setFixedSize(
+            metrics.horizontalAdvance(PROGRESS_TEMPLATE), metrics.height() + 4)
 
     # -- hidden-state view -----------------------------------------------------------------
     def _schedule_hidden(self) -> None:

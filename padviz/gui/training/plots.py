@@ -1,10 +1,16 @@
 """A loss plot: one EMA-smoothed line per run over its raw values, drawn faint.
 
 Each run has exactly one PlotDataItem (the smoothed line, named for the legend; the plot's only
-data items) and one PlotCurveItem under it in the view box (the raw values). Both stay cheap with long curves: the line uses
-pyqtgraph's clip-to-view and automatic peak downsampling; the raw curve gets the visible range
-decimated to about two points per pixel column (padviz.core.curves.minmax_decimate), recomputed
-when the view moves. Only runs with new points are touched on an update.
+data items) and one PlotCurveItem under it in the view box (the raw values). Both stay cheap
+with long curves: the line uses pyqtgraph's clip-to-view and automatic peak downsampling; the raw
+curve gets the visible range decimated to about two points per pixel column
+(padviz.core.curves.minmax_decimate), recomputed when the view moves. Only runs with new points
+are touched on an update.
+
+The view follows the data without pyqtgraph's auto-range, which would move both axes, and so
+regenerate and repaint them, on nearly every new point: x grows in steps of 1-2-5 about half
+again beyond the newest step, y widens only when a value falls outside it. The plot stops
+following once the user pans or zooms; its "A" button hands the view to pyqtgraph's auto-range.
 """
 
 from __future__ import annotations
@@ -23,6 +29,14 @@ from padviz.gui.theme import Theme, current_theme, qcolor
 LINE_WIDTH = 3
 RAW_ALPHA = 70
 LOG_FLOOR = 1e-12  # a loss of exactly 0 still has a place on a log axis
+X_GROWTH = 1.5  # when the newest step passes the right edge, the x range grows to about this
+Y_MARGIN = 0.08  # of the data's span, above and below, when the y range widens
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is at least `value` (> 0)."""
+    power = 10.0 ** np.floor(np.log10(value))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
 
 
 class LossPlot(pg.PlotWidget):
@@ -40,14 +54,18 @@ class LossPlot(pg.PlotWidget):
         self._curves: Sequence[Curves] = ()
         self._smoothing = 0.6
         self._log_y = False
+        self._follow = True
+        self._seen: list[int] = []  # points per run already in the y bounds
+        self._bounds: tuple[float, float] | None = None  # min and max of every raw value
         item = self.getPlotItem()
         item.setMenuEnabled(False)
-        item.showGrid(x=True, y=True, alpha=0.2)
         item.setLabel("bottom", "step")
         item.setLabel("left", "loss")
         self.legend = item.addLegend(offset=(10, -10))  # bottom left: losses start high
-        item.getViewBox().sigXRangeChanged.connect(self._refresh_raw)
-        item.getViewBox().sigResized.connect(self._refresh_raw)
+        view = item.getViewBox()
+        view.sigXRangeChanged.connect(self._refresh_raw)
+        view.sigResized.connect(self._refresh_raw)
+        view.sigRangeChangedManually.connect(self._stop_following)
         self.apply_theme(current_theme())
 
     # -- set-up ----------------------------------------------------------------------------
@@ -77,6 +95,7 @@ class LossPlot(pg.PlotWidget):
             self._raw.append(raw)
             self._lines.append(line)
             self._ema.append(EmaTrace(self._smoothing))
+        self._start_following()
         self.update_runs(range(len(labels)))
 
     def set_smoothing(self, smoothing: float) -> None:
@@ -88,6 +107,7 @@ class LossPlot(pg.PlotWidget):
         self._log_y = on
         self.getPlotItem().setLogMode(y=on)
         self._refresh_raw()
+        self._fit_view(exact=True)
 
     def apply_theme(self, theme: Theme) -> None:
         fg = qcolor(theme.foreground)
@@ -118,11 +138,17 @@ class LossPlot(pg.PlotWidget):
     # -- data ------------------------------------------------------------------------------
     def update_runs(self, runs: Iterable[int]) -> None:
         """Redraw the runs with new points (indices into the curves given to set_runs)."""
+        runs = list(runs)
+        if any(len(self._curves[run]) < self._seen[run] for run in runs):  # cleared: Reset
+            self._start_following()
         for run in runs:
             curves = self._curves[run]
             steps = curves.column("step")
             smoothed = self._ema[run].update(curves.column(self.field))
             self._lines[run].setData(steps, smoothed, skipFiniteCheck=True)
+            self._track_bounds(run)
+        self._fit_view()
+        for run in runs:
             self._set_raw(run)
 
     def line_items(self) -> list[pg.PlotDataItem]:
@@ -130,6 +156,43 @@ class LossPlot(pg.PlotWidget):
 
     def raw_items(self) -> list[pg.PlotCurveItem]:
         return list(self._raw)
+
+    # -- following the data ----------------------------------------------------------------
+    def _start_following(self) -> None:
+        self._follow = True
+        self._seen = [0] * len(self._curves)
+        self._bounds = None
+        view = self.getPlotItem().getViewBox()
+        view.disableAutoRange()
+        view.setXRange(0, 10, padding=0)
+
+    def _stop_following(self, *_args: object) -> None:
+        self._follow = False
+
+    def _track_bounds(self, run: int) -> None:
+        values = self._curves[run].column(self.field)[self._seen[run]:]
+        self._seen[run] += len(values)
+        if len(values) and not np.all(np.isnan(values)):
+            lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+            if self._bounds is not None:
+                lo, hi = min(lo, self._bounds[0]), max(hi, self._bounds[1])
+            self._bounds = (lo, hi)
+
+    def _fit_view(self, exact: bool = False) -> None:
+        """Grow the view to the data (see the module docstring); `exact`: fit y afresh."""
+        view = self.getPlotItem().getViewBox()
+        if not self._follow or any(view.autoRangeEnabled()) or self._bounds is None:
+            return
+        (_, x_max), (y_min, y_max) = view.viewRange()
+        last = max((c.last("step") for c in self._curves if len(c)), default=0.0)
+        if last > x_max:
+            view.setXRange(0, nice_ceiling(last * X_GROWTH), padding=0)
+        lo, hi = self._bounds
+        if self._log_y:
+            lo, hi = np.log10(max(lo, LOG_FLOOR)), np.log10(max(hi, LOG_FLOOR))
+        if exact or lo < y_min or hi > y_max:
+            margin = Y_MARGIN * (hi - lo) if hi > lo else 0.1 * max(abs(hi), 1e-3)
+            view.setYRange(lo - margin, hi + margin, padding=0)
 
     # -- internals -------------------------------------------------------------------------
     def _faint(self, color: str) -> QColor:
