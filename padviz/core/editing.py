@@ -48,3 +48,14 @@ def with_tokens(batch: Batch, i: int, text: str) -> Batch:
     new = dataclasses.replace(batch, sequences=tuple(seqs))
     new.validate()
     return new
+
+
+def with_lengths_allowing_zero(batch: Batch, lengths: list[int]) -> Batch:
+    """`batch.with_lengths(lengths)`, except that a length of 0 leaves that sequence empty:
+    such a batch is invalid for training, but the explorer lays it out to show what torch does
+    with an empty sequence (pad_sequence pads it, pack_padded_sequence refuses it)."""
+    if 0 not in lengths:
+        return batch.with_lengths(lengths)
+    filled = batch.with_lengths([n or 1 for n in lengths])
+    seqs = tuple(() if n == 0 else s for s, n in zip(filled.sequences, lengths, strict=True))
+    return dataclasses.replace(filled, sequences=seqs)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from padviz.core.batch import BatchError, from_lengths, from_text
-from padviz.core.editing import parse_tokens, sequence_text, with_tokens
+from padviz.core.editing import (
+    parse_tokens,
+    sequence_text,
+    with_lengths_allowing_zero,
+    with_tokens,
+)
 
 
 def test_ids_round_trip_through_text() -> None:
@@ -41,3 +46,14 @@ def test_unknown_words_and_bad_indices_are_refused() -> None:
         parse_tokens(batch, "<pad>")
     with pytest.raises(BatchError, match="out of range"):
         with_tokens(batch, 3, "the")
+
+
+def test_a_zero_length_empties_only_that_sequence() -> None:
+    batch = from_lengths([4, 3, 2])
+    new = with_lengths_allowing_zero(batch, [4, 0, 3])
+    assert new.lengths == [4, 0, 3]
+    assert new.sequences[0] == batch.sequences[0]
+    assert new.sequences[2][:2] == batch.sequences[2]
+    with pytest.raises(BatchError, match="length 0"):
+        new.validate()  # not a batch to train on
+    assert with_lengths_allowing_zero(batch, [1, 1, 1]).lengths == [1, 1, 1]

@@ -70,7 +70,6 @@ def test_typing_lengths_and_return_redraws_every_view(explorer, qtbot) -> None:
         ("5,x,7", "not a whole number"),
         ("5,-3,7", "negative"),
         ("", "no lengths"),
-        ("5,0,7", "length 0"),
         ("5,,7", "empty entry"),
         ("99999", "exceeds the length cap"),
     ],
@@ -85,6 +84,20 @@ def test_bad_lengths_are_refused_next_to_the_field(explorer, qtbot, text, words)
     assert explorer.padded_view.image.image.shape == shape
     _type_lengths(qtbot, explorer, "2,2")
     assert error.isHidden()
+
+
+def test_a_length_of_zero_is_laid_out_to_show_its_pitfall(explorer, qtbot) -> None:
+    _type_lengths(qtbot, explorer, "5,0,7")
+    assert explorer.state.batch.lengths == [5, 0, 7]
+    padded = pad_sequence([torch.tensor(s, dtype=torch.long) for s in explorer.state.batch.sequences])
+    np.testing.assert_array_equal(explorer.padded_view.grid.layout.padded.numpy(), padded.numpy())
+    assert (explorer.padded_view.image.image[:, 1] == PAD).all()  # a column of pure padding
+    panel = explorer.pitfall_panel
+    assert panel.isVisible() and "zero_length" in panel.label.text()
+    with pytest.raises(RuntimeError, match="greater than 0"):
+        torch.nn.utils.rnn.pack_padded_sequence(padded, torch.tensor([5, 0, 7]), enforce_sorted=False)
+    assert "greater than 0" in panel.label.text()  # what torch said
+    assert explorer.packed_view.refusal.isVisible()
 
 
 def test_table_shows_and_edits_lengths_and_tokens(explorer) -> None:

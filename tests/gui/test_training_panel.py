@@ -169,7 +169,8 @@ def test_session_round_trip_and_exports(qtbot, panel, tmp_path) -> None:
     finally:
         other.shutdown()
 
-    rows = list(csv.DictReader(open(panel.export_csv(tmp_path / "curves.csv"))))
+    text = panel.export_csv(tmp_path / "curves.csv").read_text()
+    rows = list(csv.DictReader(text.splitlines()))
     assert [r["run"] for r in rows] == ["padded-unmasked"] * 6 + ["packed"] * 6
     assert {"masked_loss", "unmasked_loss", "article_loss", "ignore_index_loss"} <= set(rows[0])
     for name in ("plots.png", "plots.svg"):

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,3 +147,12 @@ def test_the_parent_side_imports_neither_torch_nor_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_runner_sources_import_no_qt() -> None:
+    import padviz.runner
+
+    for path in Path(padviz.runner.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for qt in ("PySide6", "pyqtgraph", "PyQt"):
+            assert f"import {qt}" not in text and f"from {qt}" not in text, path.name

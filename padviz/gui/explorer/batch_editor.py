@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.batch import Batch, BatchError, load_preset, parse_lengths, preset_names
-from padviz.core.editing import sequence_text, with_tokens
+from padviz.core.editing import sequence_text, with_lengths_allowing_zero, with_tokens
 from padviz.gui.explorer.lengths_chart import LengthsChart
 from padviz.gui.explorer.widgets import ErrorLabel
 from padviz.gui.state import AppState
@@ -42,15 +42,19 @@ class BatchTableModel(QAbstractTableModel):
         self.batch = batch
 
     def set_batch(self, batch: Batch) -> None:
-        same_rows = len(batch.sequences) == len(self.batch.sequences)
-        if same_rows:
-            self.batch = batch
-            last = self.index(self.rowCount() - 1, len(self.COLUMNS) - 1)
-            self.dataChanged.emit(self.index(0, 0), last)
-        else:
+        """Show a new batch; with as many rows as before, only the rows whose sequence changed
+        are redrawn (an edited batch shares the unchanged sequences with the old one)."""
+        old = self.batch
+        if len(batch.sequences) != len(old.sequences):
             self.beginResetModel()
             self.batch = batch
             self.endResetModel()
+            return
+        self.batch = batch
+        changed = [i for i, (a, b) in enumerate(zip(old.sequences, batch.sequences)) if a is not b]
+        if changed:
+            last = len(self.COLUMNS) - 1
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], last))
 
     def rowCount(self, parent: AnyIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.batch.sequences)
@@ -177,12 +181,16 @@ class BatchEditor(QWidget):
         self.chart.lengthDragged.connect(self._dragged)
         layout.addWidget(self.chart, 2)
 
+        self._shown: Batch | None = None
         state.changed.connect(self.show_batch)
         self.show_batch()
 
     # -- showing ---------------------------------------------------------------------------
     def show_batch(self) -> None:
         batch = self.state.batch
+        if batch is self._shown:  # only the options changed
+            return
+        self._shown = batch
         self.lengths_edit.setText(",".join(map(str, batch.lengths)))
         self.lengths_edit.setCursorPosition(0)
         self.model.set_batch(batch)
@@ -195,10 +203,11 @@ class BatchEditor(QWidget):
 
     # -- editing ---------------------------------------------------------------------------
     def apply_lengths(self) -> None:
-        """Apply the lengths line; bad input is refused with a message under it."""
+        """Apply the lengths line; bad input is refused with a message under it. A length of
+        0 is taken, so the views can show the zero-length pitfall."""
         try:
-            lengths = parse_lengths(self.lengths_edit.text())
-            batch = self.state.batch.with_lengths(lengths)
+            lengths = parse_lengths(self.lengths_edit.text(), allow_zero_length=True)
+            batch = with_lengths_allowing_zero(self.state.batch, lengths)
         except BatchError as exc:
             self.lengths_error.show_error(str(exc))
             return

@@ -223,6 +223,7 @@ class MarkLabels(pg.GraphicsObject):
         self.above = above
         self._pos = np.zeros(0)
         self._labels: list[str] = []
+        self._lengths: list[int] = []
         self._font = QFont()
         self._color = QColor("black")
         self.painted_labels: list[str] = []  # drawn in the last paint (for tests)
@@ -231,6 +232,7 @@ class MarkLabels(pg.GraphicsObject):
         self.prepareGeometryChange()
         self._pos = np.asarray(positions, float)
         self._labels = list(labels)
+        self._lengths = [len(text) for text in self._labels]
         self.update()
 
     def set_style(self, font: QFont, color: str) -> None:
@@ -249,26 +251,34 @@ class MarkLabels(pg.GraphicsObject):
         if vb is None or not len(self._pos):
             return
         view = vb.viewRect()
-        i0, i1 = np.searchsorted(self._pos, [view.left(), view.right()])
+        i0, i1 = (int(i) for i in np.searchsorted(self._pos, [view.left(), view.right()]))
         if i1 <= i0:
             return
-        tf = painter.transform()
+        tf = painter.transform()  # item -> device: a scale and a shift, no rotation
         fm = QFontMetricsF(self._font)
+        char = fm.averageCharWidth()
         edge = tf.map(pg.Point(0.0, -self.GAP if self.above else 1.0 + self.GAP)).y()
         top = edge - fm.height() if self.above else edge
-        stride = max(1, int((i1 - i0) * fm.averageCharWidth() * 3 / max(painter.device().width(), 1)))
+        # never look at more marks than could possibly fit side by side
+        room = abs(tf.m11()) * (view.right() - view.left())
+        shortest = max(min(self._lengths[i0:i1]) + 1, 2) * char
+        stride = max(1, -(-(i1 - i0) * int(shortest) // max(int(room), 1)))
+        idx = np.arange(i0, i1, stride)
+        xs = (self._pos[idx] * tf.m11() + tf.dx()).tolist()
+        halves = (np.asarray(self._lengths)[idx] * char / 2).tolist()
         painter.save()
         painter.resetTransform()
         painter.setFont(self._font)
         painter.setPen(self._color)
         last_right = -np.inf
-        for i in range(int(i0), int(i1), stride):
+        for i, x, half in zip(idx.tolist(), xs, halves, strict=True):
+            if x - half < last_right + char:
+                continue
             text = self._labels[i]
             width = fm.horizontalAdvance(text)
-            x = tf.map(pg.Point(float(self._pos[i]), 0.0)).x() - width / 2
-            if x < last_right + fm.averageCharWidth():
-                continue
-            painter.drawText(QRectF(x, top, width + 1, fm.height()), Qt.AlignmentFlag.AlignCenter, text)
+            painter.drawText(
+                QRectF(x - width / 2, top, width + 1, fm.height()), Qt.AlignmentFlag.AlignCenter, text
+            )
             self.painted_labels.append(text)
-            last_right = x + width
+            last_right = x + width / 2
         painter.restore()

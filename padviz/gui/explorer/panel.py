@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -196,9 +197,9 @@ class ExplorerPanel(QWidget):
 
     def _batch_words(self, layout: Layout) -> str:
         b = layout.batch
-        name = f"<b>{b.name}</b>: " if b.name else ""
+        name = f"<b>{html.escape(b.name)}</b>: " if b.name else ""
         desc = b.description or f"{layout.B} sequences, lengths {min(b.lengths)}..{max(b.lengths)}"
-        return name + desc
+        return name + html.escape(desc)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -88,6 +88,7 @@ class PackedView(HeatmapView):
         bars.setMouseEnabled(x=False, y=True)
         bars.setYLink(self.plot)
         bars.getAxis("left").setStyle(showValues=False)
+        bars.getAxis("left").setTicks([[], []])
         bars.getAxis("left").setWidth(4)
         bars.getViewBox().setDefaultPadding(0.0)
         self.bars = pg.BarGraphItem(x0=[], y0=[], width=[], height=[])
@@ -192,6 +193,7 @@ class JaggedView(HeatmapView):
         self.setObjectName("jaggedView")
         self.plot.hideAxis("bottom")
         self.plot.getAxis("left").setStyle(showValues=False, tickLength=0)
+        self.plot.getAxis("left").setTicks([[], []])
         self.plot.setMouseEnabled(x=True, y=False)
         self.bounds = pg.PlotCurveItem(connect="pairs")
         self.offset_labels = MarkLabels(above=True)
@@ -206,15 +208,16 @@ class JaggedView(HeatmapView):
         new_shape = grid.shape != self._shape
         super().set_grid(grid)
         # the strip is rows 0..1; its labels get room above and below it, and at both ends
-        n = grid.shape[1]
-        pad = max(0.015 * n, 0.6)
-        self.vb.setLimits(
-            xMin=-pad, xMax=n + pad,
-            yMin=-STRIP_MARGIN, yMax=1 + STRIP_MARGIN, minYRange=1 + 2 * STRIP_MARGIN,
-        )
         if new_shape:
-            self.vb.setRange(xRange=(-pad, n + pad), padding=0)
-        self.vb.setYRange(-STRIP_MARGIN, 1 + STRIP_MARGIN, padding=0)
+            n = grid.shape[1]
+            pad = max(0.015 * n, 0.6)
+            self.vb.setLimits(
+                xMin=-pad, xMax=n + pad,
+                yMin=-STRIP_MARGIN, yMax=1 + STRIP_MARGIN, minYRange=1 + 2 * STRIP_MARGIN,
+            )
+            self.vb.setRange(
+                xRange=(-pad, n + pad), yRange=(-STRIP_MARGIN, 1 + STRIP_MARGIN), padding=0
+            )
         lay = grid.layout
         offsets = lay.offsets.astype(float)
         reach = MarkLabels.GAP

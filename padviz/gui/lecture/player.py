@@ -49,6 +49,7 @@ class LessonPlayer(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the step shortcuts
         self.step_label = QLabel()
         self.step_label.setObjectName("stepLabel")
+        self.step_label.setWordWrap(True)
         self.caption = QLabel()
         self.caption.setObjectName("captionLabel")
         self.caption.setWordWrap(True)

@@ -52,6 +52,7 @@ class TimeWalk(QWidget):
         self.clear_button.clicked.connect(lambda: self.set_time(None))
         self.caption = QLabel(HINT)
         self.caption.setObjectName("timeCaptionLabel")
+        self.caption.setWordWrap(True)  # a narrow window wraps it instead of growing
 
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 2, 8, 2)

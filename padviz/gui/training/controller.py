@@ -43,6 +43,7 @@ class TrainingController(QObject):
     stateChanged = Signal(str)
     sessionChanged = Signal()  # new runs and new (empty or restored) curves
     recordsAdded = Signal(object)  # set[int]: the runs with new points
+    polled = Signal()  # after every poll of the worker (~30 Hz): the moment to redraw
     runFaulted = Signal(int, str)  # run index, message naming the step
     statusMessage = Signal(str)
     hiddenReady = Signal(object)  # dict of numpy arrays (padviz.core.hidden_truth)
@@ -229,6 +230,7 @@ class TrainingController(QObject):
                 self._worker_died(message[1])
         if changed:
             self.recordsAdded.emit(changed)
+        self.polled.emit()
 
     def _add_records(self, records: list[tuple], changed: set[int]) -> None:
         for run, values, steps_per_s, done_at in records:
