@@ -78,6 +78,8 @@ def measure(runs: int) -> dict[str, list[float]]:
                 key = tuple(args)
                 if key not in marks_of:  # the window rows share one run
                     marks_of[key] = run_once(args, env)
+                if mark not in marks_of[key]:
+                    raise RuntimeError(f"{label}: the child never printed 'startup {mark}'")
                 samples[label].append(marks_of[key][mark])
     return samples
 

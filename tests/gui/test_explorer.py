@@ -348,3 +348,20 @@ def test_mouse_leaving_clears_the_hover(explorer) -> None:
     QApplication.sendEvent(pv, QEvent(QEvent.Type.Leave))
     assert len(pv.hover.cells) == 0
     assert explorer.hover_label.text().startswith("Point at a cell")
+
+
+def test_views_and_table_follow_the_application_font(explorer, qapp) -> None:
+    axis = explorer.padded_view.plot.getAxis("left")
+    before = axis.style["tickFont"].pointSizeF()
+    rows = explorer.editor.table.verticalHeader().defaultSectionSize()
+    original = qapp.font()
+    bigger = qapp.font()
+    bigger.setPointSizeF(original.pointSizeF() * 2)
+    qapp.setFont(bigger)
+    try:
+        QApplication.processEvents()
+        assert axis.style["tickFont"].pointSizeF() == pytest.approx(before * 2)
+        assert explorer.padded_view.text._font.pointSizeF() == pytest.approx(bigger.pointSizeF())
+        assert explorer.editor.table.verticalHeader().defaultSectionSize() > rows
+    finally:
+        qapp.setFont(original)

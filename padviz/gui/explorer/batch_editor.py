@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -150,12 +157,11 @@ class BatchEditor(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        # fixed widths: sizing a column to its contents reads every row on every edit
+        # fixed sizes: sizing to the contents would read every row on every edit
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(0, self.fontMetrics().horizontalAdvance("length") + 16)
         header.setStretchLastSection(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self._size_table()
         layout.addWidget(self.table, 3)
         self.table_error = ErrorLabel("tableError")
         layout.addWidget(self.table_error)
@@ -184,6 +190,16 @@ class BatchEditor(QWidget):
         self._shown: Batch | None = None
         state.changed.connect(self.show_batch)
         self.show_batch()
+
+    def _size_table(self) -> None:
+        fm = self.fontMetrics()
+        self.table.horizontalHeader().resizeSection(0, fm.horizontalAdvance("length") + 16)
+        self.table.verticalHeader().setDefaultSectionSize(fm.height() + 6)
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self._size_table()  # follow the global zoom
+        super().changeEvent(event)
 
     # -- showing ---------------------------------------------------------------------------
     def show_batch(self) -> None:
