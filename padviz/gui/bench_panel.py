@@ -107,7 +107,9 @@ class BenchPanel(QWidget):
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
 
         self.settings = QWidget()
         settings = QHBoxLayout(self.settings)
@@ -123,8 +125,8 @@ class BenchPanel(QWidget):
         controls.addWidget(self.stop_button)
         controls.addWidget(self.progress, 1)
         body = QHBoxLayout()
-        body.addWidget(self.plot, 3)
-        body.addWidget(self.table, 2)
+        body.addWidget(self.plot, 1)
+        body.addWidget(self.table)
         layout = QVBoxLayout(self)
         layout.addWidget(self.settings)
         layout.addLayout(controls)

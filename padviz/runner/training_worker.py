@@ -62,6 +62,14 @@ def serve(conn: Connection, threads: int | None = None) -> None:
         raise SystemExit(1) from None
 
 
+def _warm_up() -> None:
+    """Build and drop an optimizer while nothing is asked of the worker: torch's first one
+    imports torch._dynamo, seconds better spent before the user presses Start than after."""
+    import torch
+
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+
 class _TrainingLoop:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -70,6 +78,7 @@ class _TrainingLoop:
         self.active: list[bool] = []
         self.rates: list[RateMeter] = []
         self.running = False
+        self.warmed = False
 
     def serve(self) -> None:
         while True:
@@ -79,6 +88,9 @@ class _TrainingLoop:
                         return
                 if self.running:
                     self.round()
+            elif not self.warmed and not self.conn.poll():
+                _warm_up()
+                self.warmed = True
             elif not self.handle(self.conn.recv()):
                 return
 

@@ -54,8 +54,10 @@ def _settle(qtbot) -> None:
     qtbot.wait(400)
 
 
-def test_training_plots_the_cores_numbers_one_curve_per_run(qtbot, panel) -> None:
-    panel.set_training(tiny(steps=8), RUNS)
+def test_training_plots_the_cores_numbers_and_the_session_keeps_them(qtbot, panel,
+                                                                     tmp_path) -> None:
+    config = tiny(steps=8, seed=9, bidirectional=True)
+    panel.set_training(config, RUNS)
     panel.smoothing_slider.setValue(0)  # lines then show the raw values
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     assert not panel.start_button.isEnabled() and not panel.form.device_combo.isEnabled()
@@ -66,7 +68,7 @@ def test_training_plots_the_cores_numbers_one_curve_per_run(qtbot, panel) -> Non
         assert point_counts(plot) == [8, 8]
         assert [item.name() for item in data_items(plot)] == ["padded, unmasked loss", "packed"]
     for run, mode in enumerate(RUNS):
-        records = list(Trainer(TrainConfig.from_dict(tiny(steps=8, mode=mode))))
+        records = list(Trainer(TrainConfig.from_dict({**config, "mode": mode})))
         masked, unmasked = (data_items(p)[run] for p in panel.plots)
         np.testing.assert_array_equal(masked.xData, np.arange(1, 9))
         assert masked.yData.tolist() == [r.masked_loss for r in records]
@@ -76,28 +78,83 @@ def test_training_plots_the_cores_numbers_one_curve_per_run(qtbot, panel) -> Non
     assert panel.metrics.item(1, 1).text() == "8"
     assert panel.start_button.isEnabled() and panel.form.device_combo.isEnabled()
 
+    panel.log_y_box.setChecked(True)
+    panel.smoothing_slider.setValue(35)
+    panel.save_session(tmp_path / "session.json")
+    other = TrainingPanel(AppState())
+    qtbot.addWidget(other)
+    other.open_session(tmp_path / "session.json")
+    assert other.state.batch == panel.state.batch
+    assert other.controller.curves == panel.controller.curves
+    assert other.controller.runs == RUNS
+    assert other.form.base_config() == panel.form.base_config()
+    assert other.log_y_box.isChecked() and other.smoothing_slider.value() == 35
+    for mine, theirs in zip(panel.plots, other.plots):
+        for a, b in zip(data_items(mine), data_items(theirs)):
+            np.testing.assert_array_equal(a.xData, b.xData)
+            np.testing.assert_array_equal(a.yData, b.yData)
+    other.shutdown()
 
-def test_pause_step_stop_and_reset(qtbot, panel) -> None:
-    panel.set_training(tiny(steps=100_000), RUNS)
-    panel.start()
+    text = panel.export_csv(tmp_path / "curves.csv").read_text()
+    rows = list(csv.DictReader(text.splitlines()))
+    assert [r["run"] for r in rows] == ["padded-unmasked"] * 8 + ["packed"] * 8
+    assert {"masked_loss", "unmasked_loss", "article_loss", "ignore_index_loss"} <= set(rows[0])
+    for name in ("plots.png", "plots.svg"):
+        assert panel.export_plots(tmp_path / name).stat().st_size > 1000
+    with pytest.raises(ValueError):
+        panel.export_plots(tmp_path / "plots.jpg")
+    script = panel.export_script(tmp_path / "run.py", "packed").read_text()
+    ast.parse(script)
+    assert "MODE = 'packed'" in script and "SEED = 9" in script
+
+
+def test_controls_shortcuts_and_the_hidden_state_view(qtbot, panel) -> None:
+    panel.set_training(tiny(steps=100_000, bidirectional=True), RUNS)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.activateWindow()
+    view = panel.hidden_view  # shown: it asks the worker for the initial weights' states
+    qtbot.waitUntil(lambda: view.truth is not None, timeout=WAIT_MS)
+    assert view.images["packed"].image.shape == (16, 3)  # units x sequences, both directions
+    assert "packed vs alone: all match" in view.summary.text()
+    assert "padded vs alone: 2 of 3 sequences differ" in view.summary.text()
+
+    panel.form.seed_spin.setFocus()
+    QTest.keyClick(panel.form.seed_spin, Qt.Key.Key_S)  # typing in a field: no shortcut
+    QTest.keyClick(panel.form.seed_spin, Qt.Key.Key_R)
+    QTest.keyClick(panel.form.seed_spin, Qt.Key.Key_Space)
+    qtbot.wait(200)
+    assert panel.controller.state is RunState.IDLE
+
+    panel.start_button.setFocus()
+    QTest.keyClick(panel, Qt.Key.Key_Space)  # Space starts
+    assert panel.controller.state is RunState.RUNNING
+    assert not panel.form.device_combo.isEnabled()  # no device change while training
     _wait_points(qtbot, panel, 3)
-    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    QTest.keyClick(panel, Qt.Key.Key_Space)  # ... and pauses
     assert panel.pause_button.isChecked() and panel.controller.state is RunState.PAUSED
     _settle(qtbot)
     held = point_counts(panel.masked_plot)
     qtbot.wait(500)
     assert point_counts(panel.masked_plot) == held  # pause holds
 
-    qtbot.mouseClick(panel.step_button, Qt.MouseButton.LeftButton)
+    QTest.keyClick(panel, Qt.Key.Key_S)  # S: exactly one step of every run
     qtbot.waitUntil(lambda: point_counts(panel.masked_plot) != held, timeout=WAIT_MS)
     _settle(qtbot)
-    assert point_counts(panel.masked_plot) == [n + 1 for n in held]  # exactly one step each
+    assert point_counts(panel.masked_plot) == [n + 1 for n in held]
     assert point_counts(panel.unmasked_plot) == [n + 1 for n in held]
+    qtbot.mouseClick(panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: point_counts(panel.masked_plot) == [n + 2 for n in held],
+                    timeout=WAIT_MS)
+
+    view.weights_combo.setCurrentIndex(2)  # the packed run's current weights
+    before = view.truth
+    qtbot.waitUntil(lambda: view.truth is not before, timeout=WAIT_MS)
+    assert "packed vs alone: all match" in view.summary.text()
 
     panel.lr_spin.setValue(0.05)  # changeable while paused or running
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)  # resume
     qtbot.waitUntil(lambda: panel.controller.curves[0].last("lr") == 0.05, timeout=WAIT_MS)
-
     qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)  # Reset while running
     assert panel.controller.state is RunState.RUNNING
     _wait_points(qtbot, panel, 2)
@@ -112,116 +169,32 @@ def test_pause_step_stop_and_reset(qtbot, panel) -> None:
     assert point_counts(panel.masked_plot) == stopped and min(stopped) > 0
     assert not panel.stop_button.isEnabled() and panel.form.device_combo.isEnabled()
 
-    qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
+    QTest.keyClick(panel, Qt.Key.Key_R)  # R resets: curves gone, settings editable
     assert panel.controller.state is RunState.IDLE
     assert point_counts(panel.masked_plot) == [0, 0]
-
     qtbot.mouseClick(panel.step_button, Qt.MouseButton.LeftButton)  # Step with nothing running
     qtbot.waitUntil(lambda: point_counts(panel.masked_plot) == [1, 1], timeout=WAIT_MS)
     assert panel.controller.state is RunState.PAUSED
-
-
-def test_faults_are_shown_and_the_panel_stays_usable(qtbot, panel) -> None:
-    panel.set_training(tiny(steps=10, nan_at_step=3), ["packed"])
-    panel.start()
-    _wait_state(qtbot, panel, RunState.FINISHED)
-    assert panel.fault_label.isVisible() or not panel.isVisible()
-    assert "step 3" in panel.fault_label.text() and "not finite" in panel.fault_label.text()
-    assert point_counts(panel.masked_plot) == [2]
-
-    panel.set_training(tiny(steps=100_000), ["packed"])
-    panel.start()
-    _wait_points(qtbot, panel, 1)
-    os.kill(panel.controller.worker_pid, signal.SIGKILL)
-    _wait_state(qtbot, panel, RunState.STOPPED)
-    assert "stopped unexpectedly" in panel.status_label.text()
-    kept = point_counts(panel.masked_plot)
-    assert kept[0] >= 1  # the curves so far stay
-
-    panel.set_training(tiny(steps=3), ["packed"])
-    panel.start()  # a fresh worker
-    _wait_state(qtbot, panel, RunState.FINISHED)
-    assert point_counts(panel.masked_plot) == [3]
-    assert not panel.fault_label.isVisibleTo(panel)
-
-
-def test_session_round_trip_and_exports(qtbot, panel, tmp_path) -> None:
-    panel.set_training(tiny(steps=6, seed=9, bidirectional=True), RUNS)
-    panel.log_y_box.setChecked(True)
-    panel.smoothing_slider.setValue(35)
-    panel.start()
-    _wait_state(qtbot, panel, RunState.FINISHED)
-    panel.save_session(tmp_path / "session.json")
-
-    other = TrainingPanel(AppState())
-    qtbot.addWidget(other)
-    try:
-        other.open_session(tmp_path / "session.json")
-        assert other.state.batch == panel.state.batch
-        assert other.controller.curves == panel.controller.curves
-        assert other.controller.runs == RUNS
-        assert other.form.base_config() == panel.form.base_config()
-        assert other.log_y_box.isChecked() and other.smoothing_slider.value() == 35
-        for mine, theirs in zip(panel.plots, other.plots):
-            for a, b in zip(data_items(mine), data_items(theirs)):
-                np.testing.assert_array_equal(a.xData, b.xData)
-                np.testing.assert_array_equal(a.yData, b.yData)
-    finally:
-        other.shutdown()
-
-    text = panel.export_csv(tmp_path / "curves.csv").read_text()
-    rows = list(csv.DictReader(text.splitlines()))
-    assert [r["run"] for r in rows] == ["padded-unmasked"] * 6 + ["packed"] * 6
-    assert {"masked_loss", "unmasked_loss", "article_loss", "ignore_index_loss"} <= set(rows[0])
-    for name in ("plots.png", "plots.svg"):
-        assert panel.export_plots(tmp_path / name).stat().st_size > 1000
-    with pytest.raises(ValueError):
-        panel.export_plots(tmp_path / "plots.jpg")
-    script = panel.export_script(tmp_path / "run.py", "packed").read_text()
-    ast.parse(script)
-    assert "MODE = 'packed'" in script and "SEED = 9" in script
-
-
-def test_hidden_state_view_and_shortcuts(qtbot, panel) -> None:
-    panel.set_training(tiny(steps=100_000, bidirectional=True), RUNS)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.activateWindow()
-    view = panel.hidden_view
-    qtbot.waitUntil(lambda: view.truth is not None, timeout=WAIT_MS)
-    assert view.images["packed"].image.shape == (16, 3)  # units x sequences, both directions
-    assert "packed vs alone: all match" in view.summary.text()
-    assert "padded vs alone: 2 of 3 sequences differ" in view.summary.text()
-
-    panel.form.seed_spin.setFocus()
-    QTest.keyClick(panel.form.seed_spin, Qt.Key.Key_S)  # typing in a field: no step
-    QTest.keyClick(panel.form.seed_spin, Qt.Key.Key_R)
-    qtbot.wait(200)
-    assert panel.controller.state is RunState.IDLE
-
-    panel.start_button.setFocus()
-    QTest.keyClick(panel, Qt.Key.Key_Space)
-    assert panel.controller.state is RunState.RUNNING
-    _wait_points(qtbot, panel, 1)
-    QTest.keyClick(panel, Qt.Key.Key_Space)
-    assert panel.controller.state is RunState.PAUSED
-    _settle(qtbot)
-    held = point_counts(panel.masked_plot)
-    QTest.keyClick(panel, Qt.Key.Key_S)
-    qtbot.waitUntil(lambda: point_counts(panel.masked_plot) == [n + 1 for n in held],
-                    timeout=WAIT_MS)
-
-    view.weights_combo.setCurrentIndex(2)  # the packed run's current weights
-    before = view.truth
-    qtbot.waitUntil(lambda: view.truth is not before, timeout=WAIT_MS)
-    assert "packed vs alone: all match" in view.summary.text()
-
-    QTest.keyClick(panel, Qt.Key.Key_R)
-    assert panel.controller.state is RunState.IDLE
-    assert point_counts(panel.masked_plot) == [0, 0]
 
     panel.set_presentation(True)
     assert not panel.settings_area.isVisible() and panel.masked_plot.isVisible()
     panel.set_presentation(False)
     assert panel.settings_area.isVisible()
 
+
+def test_faults_are_shown_and_the_panel_stays_usable(qtbot, panel) -> None:
+    panel.set_training(tiny(steps=10, nan_at_step=3), ["packed"])
+    panel.start()
+    _wait_state(qtbot, panel, RunState.FINISHED)
+    assert "step 3" in panel.fault_label.text() and "not finite" in panel.fault_label.text()
+    assert not panel.fault_label.isHidden()
+    assert point_counts(panel.masked_plot) == [2]
+
+    panel.set_training(tiny(steps=100_000), ["packed"])
+    panel.start()
+    _wait_points(qtbot, panel, 1)
+    os.kill(panel.controller.worker_pid, signal.SIGKILL)  # the worker dies
+    _wait_state(qtbot, panel, RunState.STOPPED)
+    assert "stopped unexpectedly" in panel.status_label.text()
+    assert point_counts(panel.masked_plot)[0] >= 1  # the curves so far stay
+    assert panel.start_button.isEnabled() and panel.form.isEnabled()

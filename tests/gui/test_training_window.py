@@ -32,18 +32,28 @@ def test_quitting_the_application_stops_the_workers(qtbot) -> None:
     threads_before = set(threading.enumerate())
     window = MainWindow()
     qtbot.addWidget(window)
-    window.training.set_training(tiny(steps=100_000), ["packed"])
-    window.training.start()
-    qtbot.waitUntil(lambda: point_counts(window.training.masked_plot) != [0], timeout=WAIT_MS)
-    QApplication.instance().aboutToQuit.emit()
+    window.bench.start(hidden=4, batch_size=4, max_len=8, warmup=0, reps=100_000)
+    qtbot.waitUntil(lambda: window.bench.fraction > 0, timeout=WAIT_MS)
+    QApplication.instance().aboutToQuit.emit()  # mid-measurement
     assert_nothing_running(threads_before)
 
 
-def test_file_menu_offers_the_training_items(qtbot) -> None:
+def test_file_menu_training_items_write_files_and_report_errors(qtbot, tmp_path) -> None:
     window = MainWindow()
     qtbot.addWidget(window)
-    texts = [a.text().replace("&", "") for a in window.file_menu.actions()]
+    actions = {a.text().replace("&", ""): a for a in window.file_menu.actions()}
     for item in ("Open training session…", "Save training session…",
                  "Export loss curves as CSV…", "Export loss plots (PNG/SVG)…",
                  "Export training script…"):
-        assert item in texts
+        assert item in actions
+    panel = window.training
+    panel.ask_save_path = lambda title, name, filters: tmp_path / name
+    panel.ask_item = lambda title, label, items: items[-1]  # the packed run
+    actions["Save training session…"].trigger()
+    actions["Export loss curves as CSV…"].trigger()
+    actions["Export training script…"].trigger()
+    assert (tmp_path / "padviz-session.json").exists() and (tmp_path / "padviz-curves.csv").exists()
+    assert "MODE = 'packed'" in (tmp_path / "padviz_packed.py").read_text()
+    panel.ask_open_path = lambda title, filters: tmp_path / "padviz-curves.csv"
+    actions["Open training session…"].trigger()  # not a session: said in the window
+    assert panel.status_label.text().startswith("error:")

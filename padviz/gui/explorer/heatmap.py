@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QImage, qRgba
 
 from padviz.core.views import EMPTY, PAD, Grid, Ticks
 from padviz.gui.explorer.axes import TickAxis
@@ -15,6 +15,39 @@ from padviz.gui.theme import Theme, current_theme, dark_text, theme_notifier, to
 
 MAX_IMAGE_SIDE = 8192  # longer grids are drawn from a subsample of their visible part
 OVERSAMPLE = 2  # ... with about this many grid cells per screen pixel
+
+
+class CodeImage(pg.ImageItem):
+    """An ImageItem for uint8 colour codes and one fixed 256-colour table (the theme's). It
+    turns the codes straight into an Indexed8 QImage whose colour table is built once per
+    theme, instead of pyqtgraph's general levels-and-lookup path on every edit."""
+
+    def __init__(self) -> None:
+        super().__init__(axisOrder="row-major")
+        self._table: list[int] = []
+        self._codes: np.ndarray | None = None  # the buffer the QImage reads
+
+    def set_colors(self, lut: np.ndarray) -> None:
+        """The RGBA colour (row) of each code."""
+        self.lut = lut
+        self._table = [qRgba(*row) for row in lut.tolist()]
+        self._renderRequired = True
+        self.update()
+
+    def render(self) -> None:
+        codes = self.image
+        if codes is None or codes.size == 0:
+            self._unrenderable = True
+            return
+        self._codes = np.ascontiguousarray(codes, np.uint8)
+        rows, cols = self._codes.shape
+        image = QImage(
+            self._codes.data, cols, rows, self._codes.strides[0], QImage.Format.Format_Indexed8
+        )
+        image.setColorTable(self._table)
+        self.qimage = image
+        self._renderRequired = False
+        self._unrenderable = False
 
 
 class ShrinkingLabel(pg.LabelItem):
@@ -52,7 +85,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.plot.showAxis("top", False)
         self.vb: pg.ViewBox = self.plot.getViewBox()
         self.vb.setDefaultPadding(0.0)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = CodeImage()
         self.text = CellTextItem()
         self.lit = CellOverlay("#E69F00", 1.0, "#E69F0099")
         self.hover = CellOverlay("#D55E00", 3.0)
@@ -114,7 +147,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             cs = max(1, -(-(c1 - c0) // wide))
             rs = max(1, -(-(r1 - r0) // tall))
             codes = np.ascontiguousarray(codes[r0:r1:rs, c0:c1:cs])
-        self.image.setImage(codes, levels=None, lut=self._lut, autoLevels=False, autoDownsample=False)
+        self.image.setImage(codes, levels=None, autoLevels=False, autoDownsample=False)
         self.image.setRect(QRectF(c0, r0, codes.shape[1] * cs, codes.shape[0] * rs))
 
     def _range_changed(self, *_args) -> None:
@@ -179,8 +212,8 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             axis.setPen(theme.foreground)
             axis.setTextPen(theme.foreground)
         self._lut = self.lut(theme)
+        self.image.set_colors(self._lut)
         if self.grid is not None:
-            self.image.setLookupTable(self._lut)
             self._set_title(self.grid.title)
         self.text.set_style(
             dark_text(self._lut),

@@ -75,7 +75,8 @@ class LengthsChart(pg.PlotWidget):
 
     def __init__(self, parent=None) -> None:
         box = _DragBox()
-        super().__init__(parent, viewBox=box, axisItems={"bottom": TickAxis("bottom")})
+        axes = {"bottom": TickAxis("bottom"), "left": TickAxis("left")}
+        super().__init__(parent, viewBox=box, axisItems=axes)
         self.box = box
         self.setObjectName("lengthsChart")
         self.setToolTip("Drag a bar up or down (or click) to change that sequence's length")

@@ -191,9 +191,9 @@ class JaggedView(HeatmapView):
     def __init__(self, parent=None) -> None:
         super().__init__("jagged", parent)
         self.setObjectName("jaggedView")
+        # no axes: the cut labels say it all, and an axis is laid out again on every edit
         self.plot.hideAxis("bottom")
-        self.plot.getAxis("left").setStyle(showValues=False, tickLength=0)
-        self.plot.getAxis("left").setTicks([[], []])
+        self.plot.hideAxis("left")
         self.plot.setMouseEnabled(x=True, y=False)
         self.bounds = pg.PlotCurveItem(connect="pairs")
         self.offset_labels = MarkLabels(above=True)

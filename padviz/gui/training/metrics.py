@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -34,6 +34,7 @@ class MetricsTable(QTableWidget):
         self.setObjectName("metricsTable")
         self.setHorizontalHeaderLabels([name for name, _, _ in COLUMNS])
         self.verticalHeader().setVisible(False)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -64,6 +65,12 @@ class MetricsTable(QTableWidget):
                 item = self.item(row, col)
                 if item is not None and item.text() != text:
                     item.setText(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.resizeRowsToContents()
+            self.fit_height()
 
     def fit_height(self) -> None:
         """Exactly tall enough for its rows, so it takes no space from the plots."""

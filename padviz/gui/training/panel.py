@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,6 +45,7 @@ from padviz.gui.training.settings_form import RUN_DASHED, RUN_LABELS, SettingsFo
 METRICS_INTERVAL_S = 0.1  # the table's text changes at most 10 times a second
 HIDDEN_LIVE_MS = 2000  # while training, the hidden-state view follows the weights this often
 SESSION_FILTER = "padviz session (*.json);;All files (*)"
+PRESENTATION_PLOT_SHARE = 0.7  # of the views' height for the plots when presenting
 PROGRESS_TEMPLATE = "finished · step 10000000 of 10000000 · 10000 steps/s per run"
 
 
@@ -191,7 +192,7 @@ class TrainingPanel(QWidget):
         c.sessionChanged.connect(self._show_session)
         c.recordsAdded.connect(self._records_added)
         c.polled.connect(self._redraw)
-        c.runFaulted.connect(self._run_faulted)
+        c.runFaulted.connect(lambda _run, _message: self._show_faults())
         c.statusMessage.connect(self.show_status)
         c.hiddenReady.connect(self.hidden_view.show_truth)
         c.hiddenFailed.connect(self.hidden_view.show_error)
@@ -272,8 +273,12 @@ class TrainingPanel(QWidget):
         menu.addAction("Export training scrip&t…", self.export_script_dialog)
 
     def set_presentation(self, on: bool) -> None:
-        """Hide the settings so the plots and views fill the tab."""
+        """Hide the settings so the plots and views fill the tab; the loss plots get most of
+        the height."""
         self.settings_area.setVisible(not on)
+        total = sum(self.views_splitter.sizes()) or 1000
+        share = PRESENTATION_PLOT_SHARE if on else 0.6
+        self.views_splitter.setSizes([round(total * share), round(total * (1 - share))])
 
     # -- reacting --------------------------------------------------------------------------
     def _state_changed(self, value: str) -> None:
@@ -290,14 +295,13 @@ class TrainingPanel(QWidget):
         self.stop_button.setEnabled(live)
         self.reset_button.setEnabled(state is not RunState.IDLE)
         self.form.set_locked(live)
-        if state is not RunState.RUNNING:
-            self._redraw(all_plots=True)
-        if state is RunState.RUNNING and self.isVisible():
-            self._hidden_live.start()
+        self._update_progress()
+        if state is RunState.RUNNING:
+            if self.isVisible():
+                self._hidden_live.start()
         else:
             self._hidden_live.stop()
-        self._update_progress()
-        if state is not RunState.RUNNING:
+            self._redraw(all_plots=True)
             self._schedule_hidden()
 
     def _show_session(self) -> None:
@@ -335,14 +339,12 @@ class TrainingPanel(QWidget):
             self.metrics.refresh(self.controller.curves, self.controller.steps_per_s)
             self._update_progress()
 
-    def _run_faulted(self, run: int, message: str) -> None:
-        self._show_faults()
-
     def _show_faults(self) -> None:
         faults = self.controller.faults
         lines = [f"<span style='color:{run_color(self.controller.runs[run])}'>■</span> "
                  f"{RUN_LABELS.get(self.controller.runs[run], '')}: {text}"
                  for run, text in sorted(faults.items())]
+        self.fault_label.setStyleSheet(f"color: {current_theme().error}")
         self.fault_label.setText("<br>".join(lines))
         self.fault_label.setVisible(bool(lines))
 
@@ -591,6 +593,3 @@ class TrainingPanel(QWidget):
     def ask_item(self, title: str, label: str, items: list[str]) -> str | None:
         item, ok = QInputDialog.getItem(self, title, label, items, 0, False)
         return item if ok else None
-
-    def sizeHint(self) -> QSize:
-        return QSize(1400, 900)

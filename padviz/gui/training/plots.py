@@ -61,7 +61,12 @@ class LossPlot(pg.PlotWidget):
         item.setMenuEnabled(False)
         item.setLabel("bottom", "step")
         item.setLabel("left", "loss")
-        self.legend = item.addLegend(offset=(10, -10))  # bottom left: losses start high
+        # The legend sits in one row between the title and the plot (where a top axis would
+        # go), never over the curves.
+        self.legend = pg.LegendItem(colCount=3)
+        item.layout.removeItem(item.getAxis("top"))  # hidden anyway
+        item.layout.addItem(self.legend, 1, 1)
+        item.legend = self.legend  # items added with a name join it
         view = item.getViewBox()
         view.sigXRangeChanged.connect(self._refresh_raw)
         view.sigResized.connect(self._refresh_raw)
