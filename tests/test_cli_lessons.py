@@ -52,3 +52,9 @@ def test_unknown_lesson_is_one_line_exit_2(capsys) -> None:
     assert main(["lessons", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: nope: no such lesson or file") and err.count("\n") == 1
+
+
+def test_opening_the_app_on_an_unknown_lesson_is_a_bad_argument(capsys) -> None:
+    assert main(["--lesson", "no-such-lesson"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no-such-lesson: no such lesson or file" in err[0]

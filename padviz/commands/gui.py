@@ -20,6 +20,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.lesson is not None:
+        # A bad lesson is a bad argument: refuse it before any window opens.
+        from padviz.core.lessons import load_lesson
+
+        load_lesson(args.lesson)
     from padviz.gui.app import run_app
 
     return run_app(args)

@@ -78,8 +78,8 @@ class BenchPanel(QWidget):
         self.apply_theme(current_theme())
         self._set_running(False)
         self.recommendation.setText(
-            "Press Start to time one LSTM training step for padded, packed and length-bucketed "
-            "batches at several pad ratios on this device.")
+            "Press Start to time LSTM training on a pool of sequences, batched padded, packed "
+            "and length-bucketed, at several pad ratios on this device.")
 
     @staticmethod
     def _spin(low: int, high: int, value: int, name: str) -> QSpinBox:
@@ -93,7 +93,7 @@ class BenchPanel(QWidget):
         item.setMenuEnabled(False)
         item.showGrid(x=True, y=True, alpha=0.2)
         item.setLabel("bottom", "pad ratio (share of the padded tensor that is padding)")
-        item.setLabel("left", "step time (ms)")
+        item.setLabel("left", "time per pool (ms)")
         self.legend = item.addLegend(offset=(-10, 10))
         self.lines: dict[str, pg.PlotDataItem] = {}
         for name in (*STRATEGIES, "ideal"):
@@ -241,8 +241,9 @@ class BenchPanel(QWidget):
         self.recommendation.setText(f"<b>{prefix}{result['recommendation']}</b>")
         self.setup_label.setText(
             f"{result['device_name']}, torch {result['torch']}: LSTM hidden {result['hidden']}, "
-            f"batch {result['batch_size']}, max length {result['max_len']}; median of "
-            f"{result['reps']} steps after {result['warmup']} warm-up, per pad ratio")
+            f"pools of {result['buckets']} batches of {result['batch_size']}, max length "
+            f"{result['max_len']}; median of {result['reps']} pools after {result['warmup']} "
+            "warm-up, per pad ratio")
 
     def _redraw(self) -> None:
         series = bench_series(self.rows)
