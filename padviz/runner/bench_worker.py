@@ -8,28 +8,21 @@ traceback). After its answer the worker waits for ("quit",), so every worker end
 
 from __future__ import annotations
 
-import os
-import traceback
 from multiprocessing.connection import Connection
 from typing import Any
+
+from padviz.runner.process import run_worker
 
 
 def serve(conn: Connection, config: dict[str, Any]) -> None:
     """The worker's entry point (runs in the child process)."""
-    try:
+
+    def body() -> None:
         quit_now = _measure(conn, config)
         while not quit_now:
             quit_now = conn.recv()[0] == "quit"
-        conn.close()
-        os._exit(0)  # asked to quit, all sent: skip the slow interpreter teardown with torch
-    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
-        return
-    except BaseException:  # noqa: BLE001 - any failure is reported to the parent
-        try:
-            conn.send(("crash", traceback.format_exc()))
-        except OSError:
-            pass
-        raise SystemExit(1) from None
+
+    run_worker(conn, body)
 
 
 def _measure(conn: Connection, config: dict[str, Any]) -> bool:

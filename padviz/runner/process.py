@@ -14,12 +14,33 @@ without calling stop() takes them down.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
+import traceback
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 Message = tuple[Any, ...]
 MAX_MESSAGES_PER_POLL = 5000  # keeps one poll() short even if a worker floods the pipe
+
+
+def run_worker(conn: Connection, body: Callable[[], None]) -> None:
+    """Run a worker's `body` in the child: report any failure as ("crash", traceback), and once
+    the body returns (asked to quit, everything sent) exit at once, skipping the interpreter's
+    teardown (about a second with torch loaded) so closing the window is quick."""
+    try:
+        body()
+        conn.close()
+        os._exit(0)
+    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        return  # the parent is gone or the user pressed Ctrl+C: nothing to report to
+    except BaseException:  # noqa: BLE001 - any failure is reported to the parent
+        try:
+            conn.send(("crash", traceback.format_exc()))
+        except OSError:
+            pass
+        raise SystemExit(1) from None
 
 
 class WorkerHandle:

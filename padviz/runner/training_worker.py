@@ -30,36 +30,26 @@ Messages (worker -> parent):
 
 from __future__ import annotations
 
-import os
 import time
-import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
 from padviz.core.curves import CURVE_FIELDS
+from padviz.runner.process import run_worker
 from padviz.runner.rate import RateMeter
 
 
 def serve(conn: Connection, threads: int | None = None) -> None:
     """The worker's entry point (runs in the child process)."""
-    try:
+
+    def body() -> None:
         import torch
 
         if threads is not None:
             torch.set_num_threads(threads)
         _TrainingLoop(conn).serve()
-        conn.close()
-        # Asked to quit: everything has been sent. Skip the interpreter's teardown (about a
-        # second with torch loaded) so closing the window is quick.
-        os._exit(0)
-    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
-        return  # the parent is gone or the user pressed Ctrl+C: nothing to report to
-    except BaseException:  # noqa: BLE001 - any failure is reported to the parent
-        try:
-            conn.send(("crash", traceback.format_exc()))
-        except OSError:
-            pass
-        raise SystemExit(1) from None
+
+    run_worker(conn, body)
 
 
 def _warm_up() -> None:
