@@ -31,7 +31,7 @@ print("ok", sys.getrefcount(True) - before_true, sys.getrefcount(None) - before_
 
 def test_thousands_of_emits_and_void_calls_survive() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", SCRIPT], check=False, capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0, out.stderr[-2000:]
     status, true_drift, none_drift = out.stdout.split()
