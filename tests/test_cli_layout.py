@@ -178,3 +178,18 @@ def test_as_a_subprocess():
     assert bad.stderr.strip().splitlines() == [
         "error: length 'x' at position 1 is not a whole number"
     ]
+
+
+def test_a_reader_that_stops_early_is_not_an_error() -> None:
+    """`padviz layout ... | head`: the closed pipe ends the command quietly."""
+    lengths = ",".join(["300"] * 300)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "padviz", "layout", "--lengths", lengths, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.read(100).startswith(b"{")
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0
+    assert b"Error" not in stderr and b"error" not in stderr, stderr
