@@ -3,6 +3,8 @@ layout option, linked hover, highlights, pitfalls, code, export, presentation an
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -285,6 +287,32 @@ def test_presentation_hides_the_editors(explorer) -> None:
     assert explorer.padded_view.isVisible()
     explorer.set_presentation(False)
     assert explorer.editor_column.isVisible()
+
+
+def test_presentation_gives_the_views_the_room_but_keeps_the_waste_table(explorer) -> None:
+    explorer.set_presentation(True)
+    assert not explorer.hover_label.isVisible()
+    assert not explorer.waste.label.isVisible()
+    assert explorer.waste.table.isVisible()  # lessons highlight "wasteTable"
+    explorer.set_presentation(False)
+    assert explorer.hover_label.isVisible() and explorer.waste.label.isVisible()
+
+
+def test_axis_labels_follow_the_theme_foreground(explorer) -> None:
+    set_theme("dark")
+    options = explorer.state.options
+    explorer.state.set_options(replace(options, batch_first=not options.batch_first))
+    foreground = QColor(current_theme().foreground).name()
+    for view in explorer.views.values():
+        for side in ("left", "bottom"):
+            axis = view.plot.getAxis(side)
+            if axis.labelText:
+                assert QColor(axis.labelStyle["color"]).name() == foreground
+
+
+def test_cell_text_is_drawn_over_the_highlight(explorer) -> None:
+    for view in explorer.views.values():
+        assert view.text.zValue() > view.lit.zValue()
 
 
 def test_hidden_explorer_catches_up_when_shown(explorer) -> None:

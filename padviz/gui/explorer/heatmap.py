@@ -89,12 +89,13 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.text = CellTextItem()
         self.lit = CellOverlay("#E69F00", 1.0, "#E69F0099")
         self.hover = CellOverlay("#D55E00", 3.0)
-        for z, item in enumerate((self.image, self.text, self.lit, self.hover)):
+        # The highlight fill goes under the cell text so lit cells stay readable.
+        for z, item in enumerate((self.image, self.lit, self.text, self.hover)):
             item.setZValue(z)
             self.plot.addItem(item)
         self._shape: tuple[int, int] | None = None
         self._title_look: tuple[str, str, str] | None = None
-        self._axis_looks: dict[str, tuple[str, float]] = {}
+        self._axis_looks: dict[str, tuple[str, float, str]] = {}
         self._hovered: tuple[int, int] | None = None
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.vb.sigRangeChanged.connect(self._range_changed)
@@ -163,10 +164,10 @@ class HeatmapView(pg.GraphicsLayoutWidget):
 
     def _set_axis(self, side: str, label: str, ticks: Ticks | None) -> None:
         axis = self.plot.getAxis(side)
-        look = (label, self._label_pt())
+        look = (label, self._label_pt(), self.theme.foreground)
         if self._axis_looks.get(side) != look:
             self._axis_looks[side] = look
-            axis.setLabel(label, **{"font-size": f"{look[1]:.1f}pt"})
+            axis.setLabel(label, **{"font-size": f"{look[1]:.1f}pt", "color": look[2]})
         axis.set_named_ticks(ticks)
 
     # -- highlights ------------------------------------------------------------------------

@@ -287,8 +287,11 @@ class ExplorerPanel(QWidget):
                 self.splitter.setSizes([editors, max(views + code - wanted, 0), wanted])
 
     def set_presentation(self, on: bool) -> None:
-        """Hide the editing controls (and the code) so the views fill the space."""
+        """Hide the editing controls, the code, the hover hint and the one-line waste summary
+        so the views fill the space (the waste table stays: lessons highlight it)."""
         self.editor_column.setVisible(not on)
+        self.hover_label.setVisible(not on)
+        self.waste.label.setVisible(not on)
         self.show_code_button.setVisible(not on)
         self.code_panel.setVisible(not on and self.show_code_button.isChecked())
 

@@ -122,7 +122,8 @@ class PackedView(HeatmapView):
             self.bars_plot.getViewBox().setLimits(xMin=0, xMax=width)
             self.bars_plot.setXRange(0, width, padding=0)
         self.bars_plot.getAxis("bottom").setLabel(
-            "batch_sizes", **{"font-size": f"{self._label_pt():.1f}pt"}
+            "batch_sizes",
+            **{"font-size": f"{self._label_pt():.1f}pt", "color": self.theme.foreground},
         )
         self._set_summary(html.escape(packed_summary(lay)).replace("\n", "<br>"))
         if lay.packed is None:
