@@ -13,6 +13,10 @@ import time
 import pytest
 from PySide6.QtCore import QSettings
 
+from padviz.core.batch import from_lengths
+from padviz.gui.explorer import ExplorerPanel
+from padviz.gui.state import AppState
+
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, qapp):
@@ -49,3 +53,14 @@ def no_leftover_workers():
             return
         time.sleep(0.05)
     pytest.fail(f"test left workers running: processes={children}, threads={extra}")
+
+
+@pytest.fixture
+def explorer(qtbot):
+    """The Explorer tab on its own (the main window's part is tested in test_main_window)."""
+    panel = ExplorerPanel(AppState(from_lengths([5, 3, 7])))
+    qtbot.addWidget(panel)
+    panel.resize(1500, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel

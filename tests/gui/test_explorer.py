@@ -18,20 +18,7 @@ from padviz.core.batch import from_lengths, from_text
 from padviz.core.codegen import layout_code
 from padviz.core.layout import LayoutOptions, compute_layout, describe_cell
 from padviz.core.views import EMPTY, PAD, REAL
-from padviz.gui.explorer import ExplorerPanel
-from padviz.gui.state import AppState
 from padviz.gui.theme import current_theme, qcolor, set_theme
-
-
-@pytest.fixture
-def explorer(qtbot):
-    """The Explorer tab on its own (the main window's part is tested in test_main_window)."""
-    panel = ExplorerPanel(AppState(from_lengths([5, 3, 7])))
-    qtbot.addWidget(panel)
-    panel.resize(1500, 900)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
 
 
 @pytest.fixture(autouse=True)

@@ -13,19 +13,6 @@ from torch.nn.utils.rnn import pad_sequence
 
 from padviz.core.batch import GeneratorSpec, from_lengths, generate, load_preset
 from padviz.core.views import PAD
-from padviz.gui.explorer import ExplorerPanel
-from padviz.gui.state import AppState
-
-
-@pytest.fixture
-def explorer(qtbot):
-    """The Explorer tab on its own (the main window's part is tested in test_main_window)."""
-    panel = ExplorerPanel(AppState(from_lengths([5, 3, 7])))
-    qtbot.addWidget(panel)
-    panel.resize(1500, 900)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
 
 
 def _child(parent, kind, name):
