@@ -15,7 +15,9 @@ from PySide6.QtCore import QSettings
 
 from padviz.core.batch import from_lengths
 from padviz.gui.explorer import ExplorerPanel
+from padviz.gui.lecture.appearance import base_point_size
 from padviz.gui.state import AppState
+from padviz.gui.theme import set_theme
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +37,16 @@ def no_modal_prompts(monkeypatch):
     from padviz.gui.main_window import MainWindow
 
     monkeypatch.setattr(MainWindow, "ask_unsaved_changes", lambda self: "discard")
+
+
+@pytest.fixture(autouse=True)
+def default_look(qapp):
+    """Theme and application font are app-wide: put them back after every test."""
+    yield
+    set_theme("light")
+    font = qapp.font()
+    font.setPointSizeF(base_point_size())
+    qapp.setFont(font)
 
 
 @pytest.fixture(autouse=True)

@@ -21,12 +21,6 @@ from padviz.core.views import EMPTY, PAD, REAL
 from padviz.gui.theme import current_theme, qcolor, set_theme
 
 
-@pytest.fixture(autouse=True)
-def light_theme():
-    yield
-    set_theme("light")
-
-
 def _child(parent, kind, name):
     widget = parent.findChild(kind, name)
     assert widget is not None, name

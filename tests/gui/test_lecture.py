@@ -15,21 +15,11 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from padviz.core.batch import from_lengths
 from padviz.core.layout import LayoutOptions
 from padviz.core.lessons import lesson_names, load_lesson
-from padviz.gui.lecture.appearance import PRESENTATION_SCALE, base_point_size
+from padviz.gui.lecture.appearance import PRESENTATION_SCALE
 from padviz.gui.lecture.callout import Callout
 from padviz.gui.main_window import MainWindow
 from padviz.gui.settings import reset_settings
 from padviz.gui.theme import current_theme, set_theme
-
-
-@pytest.fixture(autouse=True)
-def default_look(qapp):
-    """Theme and application font are app-wide: put them back after every test."""
-    yield
-    set_theme("light")
-    font = qapp.font()
-    font.setPointSizeF(base_point_size())
-    qapp.setFont(font)
 
 
 @pytest.fixture

@@ -9,19 +9,9 @@ from PySide6.QtWidgets import QApplication
 
 from padviz.cli import build_parser, main
 from padviz.gui.app import run_app
-from padviz.gui.lecture.appearance import base_point_size
 from padviz.gui.main_window import MainWindow
 from padviz.gui.settings import app_settings
-from padviz.gui.theme import current_theme, set_theme
-
-
-@pytest.fixture(autouse=True)
-def default_look(qapp):
-    yield
-    set_theme("light")
-    font = qapp.font()
-    font.setPointSizeF(base_point_size())
-    qapp.setFont(font)
+from padviz.gui.theme import current_theme
 
 
 def _run_and_look(argv: list[str]) -> dict:
