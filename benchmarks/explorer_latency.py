@@ -7,9 +7,10 @@ the real main window rendered offscreen at 1600 x 1000.
 
 Prints one row per batch size and kind of edit: the median, best and worst wall-clock total over
 the repetitions (the best is the least disturbed by other processes on a shared machine), the
-median CPU time of the GUI thread for the same span, the median wall time spent painting, and (measured apart) the core's share: the layout (torch), the waste
-comparison and the heatmap grids. The goal is a median under 30 ms for 256 x 1024. Not a test:
-timings depend on the machine and on what else runs on it.
+median CPU time of the GUI thread for the same span, the median wall time spent painting, and
+(measured apart) the core's share: the layout (torch), the waste comparison and the heatmap grids.
+The goal is a median under 30 ms for 256 x 1024. Not a test: timings depend on the
+machine and on what else runs on it.
 """
 
 from __future__ import annotations

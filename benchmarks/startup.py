@@ -37,8 +37,11 @@ MARK = "import time; print('startup {name}', time.monotonic(), flush=True)"
 PROBES = (
     ("python alone", ["-c", MARK.format(name="done")], "done"),
     ("import torch", ["-c", "import torch; " + MARK.format(name="done")], "done"),
-    ("import main window",
-     ["-c", "import padviz.gui.main_window; " + MARK.format(name="done")], "done"),
+    (
+        "import main window",
+        ["-c", "import padviz.gui.main_window; " + MARK.format(name="done")],
+        "done",
+    ),
     ("window shown", ["-m", "padviz"], "shown"),
     ("first layout painted", ["-m", "padviz"], "painted"),
 )
@@ -55,8 +58,15 @@ def child_env(settings_dir: str) -> dict[str, str]:
 def run_once(args: list[str], env: dict[str, str]) -> dict[str, float]:
     """Seconds from just before the process starts to each `startup NAME T` mark it prints."""
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     marks = {}
     for line in proc.stdout.splitlines():
         words = line.split()
@@ -88,8 +98,7 @@ def format_table(samples: dict[str, list[float]]) -> str:
     lines = [f"{'start-up to':<22} {'median ms':>10} {'min ms':>8} {'max ms':>8}"]
     for label, seconds in samples.items():
         ms = [1000 * s for s in seconds]
-        lines.append(f"{label:<22} {statistics.median(ms):>10.0f} {min(ms):>8.0f} "
-                     f"{max(ms):>8.0f}")
+        lines.append(f"{label:<22} {statistics.median(ms):>10.0f} {min(ms):>8.0f} {max(ms):>8.0f}")
     return "\n".join(lines)
 
 
@@ -97,9 +106,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per row (5)")
     runs = parser.parse_args().runs
-    print(f"{platform.node()}: {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d')}; median of {runs} runs, offscreen")
+    print(
+        f"{platform.node()}: {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}; median of {runs} runs, offscreen"
+    )
     print(format_table(measure(runs)))
 
 

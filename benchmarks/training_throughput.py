@@ -53,22 +53,49 @@ sys.exit(code)
 def config_for(args: argparse.Namespace, mode: str | None = None) -> dict[str, object]:
     from padviz.core.training import TrainConfig
 
-    return TrainConfig(mode=mode or args.mode, steps=args.steps, device="cpu", seed=0,
-                       hidden=args.hidden, batch_size=args.batch_size).to_dict()
+    return TrainConfig(
+        mode=mode or args.mode,
+        steps=args.steps,
+        device="cpu",
+        seed=0,
+        hidden=args.hidden,
+        batch_size=args.batch_size,
+    ).to_dict()
 
 
 def time_cli(config: dict[str, object], threads: int | None = None) -> float:
     """Seconds `padviz train` takes for `config` (torch already imported)."""
     with tempfile.TemporaryDirectory() as folder:
-        argv = ["train", "--task", str(config["task"]), "--mode", str(config["mode"]),
-                "--steps", str(config["steps"]), "--device", "cpu", "--seed", str(config["seed"]),
-                "--batch-size", str(config["batch_size"]), "--hidden", str(config["hidden"]),
-                "--lr", str(config["lr"]), "--csv", os.path.join(folder, "curves.csv")]
+        argv = [
+            "train",
+            "--task",
+            str(config["task"]),
+            "--mode",
+            str(config["mode"]),
+            "--steps",
+            str(config["steps"]),
+            "--device",
+            "cpu",
+            "--seed",
+            str(config["seed"]),
+            "--batch-size",
+            str(config["batch_size"]),
+            "--hidden",
+            str(config["hidden"]),
+            "--lr",
+            str(config["lr"]),
+            "--csv",
+            os.path.join(folder, "curves.csv"),
+        ]
         if threads is not None:
             argv += ["--threads", str(threads)]
-        out = subprocess.run([sys.executable, "-c", CLI_CODE, *argv], capture_output=True,
-                             text=True, check=True, cwd=os.path.dirname(os.path.dirname(
-                                 os.path.abspath(__file__))))
+        out = subprocess.run(
+            [sys.executable, "-c", CLI_CODE, *argv],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -111,8 +138,9 @@ def wait_for(app: QApplication, done, timeout_s: float = 600.0) -> None:
         raise TimeoutError("the app did not finish in time")
 
 
-def measure_app(app: QApplication, window, config: dict[str, object],
-                gaps: GapRecorder) -> dict[str, float]:
+def measure_app(
+    app: QApplication, window, config: dict[str, object], gaps: GapRecorder
+) -> dict[str, float]:
     """Start -> last point, with the gaps and the step-to-screen latency of the points."""
     from padviz.gui.training.controller import RunState
 
@@ -130,6 +158,7 @@ def measure_app(app: QApplication, window, config: dict[str, object],
             if done_at is not None and done_at != shown["done_at"]:
                 shown["done_at"] = done_at
                 latencies.append(time.perf_counter() - done_at)
+
         plot.paintEvent = paint
         return original
 
@@ -143,14 +172,19 @@ def measure_app(app: QApplication, window, config: dict[str, object],
         plot.paintEvent = original
     steps = len(controller.curves[0])
     gap = gaps.gaps_ms(start, end)
-    return {"seconds": end - start, "steps": steps, "max_gap_ms": float(gap.max()),
-            "p99_gap_ms": float(np.percentile(gap, 99)),
-            "latency_median_ms": 1e3 * statistics.median(latencies),
-            "latency_max_ms": 1e3 * max(latencies)}
+    return {
+        "seconds": end - start,
+        "steps": steps,
+        "max_gap_ms": float(gap.max()),
+        "p99_gap_ms": float(np.percentile(gap, 99)),
+        "latency_median_ms": 1e3 * statistics.median(latencies),
+        "latency_max_ms": 1e3 * max(latencies),
+    }
 
 
-def measure_qthread(app: QApplication, config: dict[str, object],
-                    gaps: GapRecorder) -> dict[str, float]:
+def measure_qthread(
+    app: QApplication, config: dict[str, object], gaps: GapRecorder
+) -> dict[str, float]:
     """The alternative: the Trainer in a QThread of the GUI process, plotted by a 30 Hz timer."""
     from padviz.core.curves import CURVE_FIELDS, Curves
     from padviz.core.training import TrainConfig, Trainer
@@ -193,8 +227,12 @@ def measure_qthread(app: QApplication, config: dict[str, object],
     for plot in plots:
         plot.close()
     gap = gaps.gaps_ms(start, end)
-    return {"seconds": end - start, "steps": len(curves), "max_gap_ms": float(gap.max()),
-            "p99_gap_ms": float(np.percentile(gap, 99))}
+    return {
+        "seconds": end - start,
+        "steps": len(curves),
+        "max_gap_ms": float(gap.max()),
+        "p99_gap_ms": float(np.percentile(gap, 99)),
+    }
 
 
 def _all_finished(clients: list) -> object:
@@ -209,8 +247,9 @@ def _all_finished(clients: list) -> object:
     return check
 
 
-def measure_layouts(app: QApplication, args: argparse.Namespace,
-                    gaps: GapRecorder) -> dict[str, tuple[float, float]]:
+def measure_layouts(
+    app: QApplication, args: argparse.Namespace, gaps: GapRecorder
+) -> dict[str, tuple[float, float]]:
     """Three runs: one interleaved worker against one worker per run. For each: steps/s over
     all runs, and the max gap of the GUI timer meanwhile (the window idle, nothing redrawn)."""
     from padviz.gui.training.controller import worker_threads
@@ -222,7 +261,7 @@ def measure_layouts(app: QApplication, args: argparse.Namespace,
     for name, groups in (("interleaved", [configs]), ("per-run", [[c] for c in configs])):
         threads = worker_threads() if name == "interleaved" else 1
         clients = [TrainingClient(threads=threads) for _ in groups]
-        for client, group in zip(clients, groups):
+        for client, group in zip(clients, groups, strict=False):
             client.configure(group)
         for client in clients:  # warm: wait until each worker has built its runs
             wait_for(app, lambda c=client: any(m[0] == "configured" for m in c.poll()))
@@ -231,8 +270,10 @@ def measure_layouts(app: QApplication, args: argparse.Namespace,
             client.run()
         wait_for(app, _all_finished(clients))
         end = time.perf_counter()
-        results[name] = (len(configs) * args.steps / (end - start),
-                         float(gaps.gaps_ms(start, end).max()))
+        results[name] = (
+            len(configs) * args.steps / (end - start),
+            float(gaps.gaps_ms(start, end).max()),
+        )
         for client in clients:
             client.stop()
     return results
@@ -272,23 +313,29 @@ def run(args: argparse.Namespace) -> None:
     wait_for(app, lambda: time.perf_counter() - idle_start > 3.0)
     idle = gaps.gaps_ms(idle_start, time.perf_counter())
     config = config_for(args)
-    print(f"padviz training throughput, {datetime.date.today()}: {platform.platform()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, torch "
-          f"{torch.__version__}; load average {os.getloadavg()[0]:.1f} at start")
-    print(f"config: {config['task']}, {config['mode']}, {args.steps} steps, hidden "
-          f"{config['hidden']}, batch {config['batch_size']}, max len {config['max_len']}, cpu; "
-          f"app worker threads {worker_threads()}, CLI threads {torch.get_num_threads()} "
-          "(torch default)")
+    print(
+        f"padviz training throughput, {datetime.date.today()}: {platform.platform()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, torch "
+        f"{torch.__version__}; load average {os.getloadavg()[0]:.1f} at start"
+    )
+    print(
+        f"config: {config['task']}, {config['mode']}, {args.steps} steps, hidden "
+        f"{config['hidden']}, batch {config['batch_size']}, max len {config['max_len']}, cpu; "
+        f"app worker threads {worker_threads()}, CLI threads {torch.get_num_threads()} "
+        "(torch default)"
+    )
     cli_runs, cli_same_threads, app_runs = [], [], []
     for rep in range(args.reps):
         cli_runs.append(time_cli(config))
         cli_same_threads.append(time_cli(config, threads=worker_threads()))
         app_runs.append(measure_app(app, window, config, gaps))
         a = app_runs[-1]
-        print(f"  rep {rep + 1}: padviz train {args.steps / cli_runs[-1]:.1f} steps/s "
-              f"(--threads {worker_threads()}: {args.steps / cli_same_threads[-1]:.1f}), "
-              f"app {a['steps'] / a['seconds']:.1f} steps/s, max gap {a['max_gap_ms']:.0f} ms, "
-              f"latency median {a['latency_median_ms']:.0f} ms max {a['latency_max_ms']:.0f} ms")
+        print(
+            f"  rep {rep + 1}: padviz train {args.steps / cli_runs[-1]:.1f} steps/s "
+            f"(--threads {worker_threads()}: {args.steps / cli_same_threads[-1]:.1f}), "
+            f"app {a['steps'] / a['seconds']:.1f} steps/s, max gap {a['max_gap_ms']:.0f} ms, "
+            f"latency median {a['latency_median_ms']:.0f} ms max {a['latency_max_ms']:.0f} ms"
+        )
     cli_rate = args.steps / statistics.median(cli_runs)
     cli_rate_same = args.steps / statistics.median(cli_same_threads)
     app_rate = statistics.median(a["steps"] / a["seconds"] for a in app_runs)
@@ -297,28 +344,38 @@ def run(args: argparse.Namespace) -> None:
     latency_med = statistics.median(a["latency_median_ms"] for a in app_runs)
     latency_max = max(a["latency_max_ms"] for a in app_runs)
     verdict = {True: "meets the goal", False: "MISSES the goal"}
-    print(f"throughput: app {app_rate:.1f} steps/s vs padviz train {cli_rate:.1f} steps/s -> "
-          f"{app_rate / cli_rate:.2f}x ({verdict[app_rate / cli_rate >= GOALS['ratio']]} of "
-          f">= {GOALS['ratio']}x); vs padviz train --threads {worker_threads()}: "
-          f"{app_rate / cli_rate_same:.2f}x")
-    print(f"GUI {GAP_TIMER_MS} ms timer while training: max gap {max_gap:.1f} ms, p99 "
-          f"{p99_gap:.1f} ms ({verdict[max_gap <= GOALS['max_gap_ms']]} of <= 50 ms); "
-          f"the same window idle before training: max {idle.max():.1f} ms, p99 "
-          f"{np.percentile(idle, 99):.1f} ms")
-    print(f"loss point latency (step done in worker -> repainted): median {latency_med:.0f} ms, "
-          f"max {latency_max:.0f} ms ({verdict[latency_max <= GOALS['latency_ms']]} of "
-          "<= 100 ms)")
+    print(
+        f"throughput: app {app_rate:.1f} steps/s vs padviz train {cli_rate:.1f} steps/s -> "
+        f"{app_rate / cli_rate:.2f}x ({verdict[app_rate / cli_rate >= GOALS['ratio']]} of "
+        f">= {GOALS['ratio']}x); vs padviz train --threads {worker_threads()}: "
+        f"{app_rate / cli_rate_same:.2f}x"
+    )
+    print(
+        f"GUI {GAP_TIMER_MS} ms timer while training: max gap {max_gap:.1f} ms, p99 "
+        f"{p99_gap:.1f} ms ({verdict[max_gap <= GOALS['max_gap_ms']]} of <= 50 ms); "
+        f"the same window idle before training: max {idle.max():.1f} ms, p99 "
+        f"{np.percentile(idle, 99):.1f} ms"
+    )
+    print(
+        f"loss point latency (step done in worker -> repainted): median {latency_med:.0f} ms, "
+        f"max {latency_max:.0f} ms ({verdict[latency_max <= GOALS['latency_ms']]} of "
+        "<= 100 ms)"
+    )
     window.training.shutdown()
     if not args.skip_alternatives:
         layouts = measure_layouts(app, args, gaps)
         (rate_one, gap_one), (rate_each, gap_each) = layouts["interleaved"], layouts["per-run"]
-        print(f"3 runs: one interleaved worker {rate_one:.1f} steps/s in all (GUI timer max gap "
-              f"{gap_one:.0f} ms), one worker per run {rate_each:.1f} steps/s in all (max gap "
-              f"{gap_each:.0f} ms); no redraw in either")
+        print(
+            f"3 runs: one interleaved worker {rate_one:.1f} steps/s in all (GUI timer max gap "
+            f"{gap_one:.0f} ms), one worker per run {rate_each:.1f} steps/s in all (max gap "
+            f"{gap_each:.0f} ms); no redraw in either"
+        )
         q = measure_qthread(app, config, gaps)
-        print(f"alternative, QThread in the GUI process: {q['steps'] / q['seconds']:.1f} "
-              f"steps/s ({q['steps'] / q['seconds'] / cli_rate:.2f}x of padviz train), max gap "
-              f"{q['max_gap_ms']:.0f} ms, p99 {q['p99_gap_ms']:.0f} ms")
+        print(
+            f"alternative, QThread in the GUI process: {q['steps'] / q['seconds']:.1f} "
+            f"steps/s ({q['steps'] / q['seconds'] / cli_rate:.2f}x of padviz train), max gap "
+            f"{q['max_gap_ms']:.0f} ms, p99 {q['p99_gap_ms']:.0f} ms"
+        )
     gaps.timer.stop()
     window.close()
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")

@@ -12,7 +12,7 @@ def test_lists_every_lesson_with_its_description(capsys) -> None:
     assert main(["lessons"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == lesson_names()
-    for line, name in zip(lines, lesson_names()):
+    for line, name in zip(lines, lesson_names(), strict=False):
         lesson = load_lesson(name)
         assert line.endswith(f"{lesson.title}: {lesson.description}")
 

@@ -16,9 +16,25 @@ def test_screenshot_writes_the_window_at_the_asked_size(tmp_path) -> None:
     out = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "padviz", "screenshot", "--out", str(out), "--preset",
-         "sentences", "--width", "1440", "--height", "900"],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "padviz",
+            "screenshot",
+            "--out",
+            str(out),
+            "--preset",
+            "sentences",
+            "--width",
+            "1440",
+            "--height",
+            "900",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr  # also: no crash while shutting down
     assert f"wrote {out} (1440 x 900)" in done.stdout

@@ -33,7 +33,7 @@ def test_train_writes_one_row_per_step(tmp_path, capsys, mode):
     rc = main(["train", "--mode", mode, "--steps", "5", "--csv", str(out), "--seed", "3", *SMALL])
     assert rc == 0
     rows = read_csv(out)
-    assert REQUIRED_COLUMNS <= set(rows[0])
+    assert set(rows[0]) >= REQUIRED_COLUMNS
     assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5]
     assert {r["mode"] for r in rows} == {mode} and {r["device"] for r in rows} == {"cpu"}
     for row in rows:
@@ -88,7 +88,7 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, monkeypatch, args,
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     given = {"--mode": "packed", "--steps": "2", "--csv": str(tmp_path / "x.csv")}
-    given.update(dict(zip(args[::2], args[1::2])))
+    given.update(dict(zip(args[::2], args[1::2], strict=False)))
     argv = ["train"] + [s for k, v in given.items() if v is not None for s in (k, v)]
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -138,9 +138,9 @@ def test_parse_lengths_errors(text, message):
 
 def test_parse_lengths_caps_and_zero_are_adjustable():
     assert parse_lengths("5,0", allow_zero_length=True) == [5, 0]
-    with pytest.raises(BatchError, match="exceeds the length cap of 6"):
+    with pytest.raises(BatchError, match=r"exceeds the length cap of 6"):
         parse_lengths("5,7", max_length_cap=6)
-    with pytest.raises(BatchError, match="3 sequences exceed the batch size cap of 2"):
+    with pytest.raises(BatchError, match=r"3 sequences exceed the batch size cap of 2"):
         parse_lengths("1,1,1", batch_cap=2)
 
 
@@ -198,9 +198,9 @@ def test_validate_errors(batch, message):
 def test_validate_caps_are_parameters():
     batch = Batch(sequences=((1, 2, 3), (1,)))
     batch.validate()
-    with pytest.raises(BatchError, match="length 3 at position 0 exceeds the length cap of 2"):
+    with pytest.raises(BatchError, match=r"length 3 at position 0 exceeds the length cap of 2"):
         batch.validate(max_length_cap=2)
-    with pytest.raises(BatchError, match="2 sequences exceed the batch size cap of 1"):
+    with pytest.raises(BatchError, match=r"2 sequences exceed the batch size cap of 1"):
         batch.validate(batch_cap=1)
     Batch(sequences=((1,), ())).validate(allow_zero_length=True)
 
@@ -266,7 +266,7 @@ def test_editing_errors(edit, message):
 def test_token_text_without_and_with_vocab():
     assert from_lengths([2]).token_text(0) == "<pad>"
     assert from_lengths([2]).token_text(5) == "5"
-    with pytest.raises(BatchError, match="token id 9 is outside the vocabulary"):
+    with pytest.raises(BatchError, match=r"token id 9 is outside the vocabulary"):
         from_text("a b").token_text(9)
 
 
@@ -346,7 +346,7 @@ def test_from_json_errors(change, message):
 
 
 def test_from_json_refuses_non_objects():
-    with pytest.raises(BatchError, match="expected a JSON object for a batch, got list"):
+    with pytest.raises(BatchError, match=r"expected a JSON object for a batch, got list"):
         from_json([[1, 2]])
 
 
@@ -357,15 +357,15 @@ def test_load_json_errors_name_the_file(tmp_path):
         load_json(bad)
     old = tmp_path / "old.json"
     old.write_text(json.dumps({**good_json(), "version": 0}))
-    with pytest.raises(BatchError, match="old.json: unsupported padviz-batch version 0"):
+    with pytest.raises(BatchError, match=r"old.json: unsupported padviz-batch version 0"):
         load_json(old)
-    with pytest.raises(BatchError, match="cannot read .*missing.json"):
+    with pytest.raises(BatchError, match=r"cannot read .*missing.json"):
         load_json(tmp_path / "missing.json")
     binary = tmp_path / "bin.json"
     binary.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(BatchError, match="not UTF-8"):
+    with pytest.raises(BatchError, match=r"not UTF-8"):
         load_json(binary)
-    with pytest.raises(BatchError, match="cannot write"):
+    with pytest.raises(BatchError, match=r"cannot write"):
         save_json(from_lengths([1]), tmp_path / "no" / "such" / "dir.json")
 
 
@@ -385,5 +385,5 @@ def test_presets_load_and_article_is_the_articles_example():
 
 
 def test_unknown_preset():
-    with pytest.raises(BatchError, match="unknown preset 'nope' \\(available: article"):
+    with pytest.raises(BatchError, match=r"unknown preset 'nope' \\(available: article"):
         load_preset("nope")

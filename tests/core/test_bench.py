@@ -33,8 +33,18 @@ from padviz.core.bench import (
     step_functions,
 )
 
-TINY = BenchConfig(device="cpu", hidden=4, batch_size=4, max_len=40, features=3, buckets=4,
-                   warmup=1, reps=2, threads=1, pad_ratios=(0.0, 0.2, 0.4, 0.6, 0.8, 0.9))
+TINY = BenchConfig(
+    device="cpu",
+    hidden=4,
+    batch_size=4,
+    max_len=40,
+    features=3,
+    buckets=4,
+    warmup=1,
+    reps=2,
+    threads=1,
+    pad_ratios=(0.0, 0.2, 0.4, 0.6, 0.8, 0.9),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +57,12 @@ def one_thread():
 
 
 @settings(max_examples=60, deadline=None)
-@given(target=st.floats(0.0, 0.95), count=st.integers(1, 80), max_len=st.integers(1, 60),
-       seed=st.integers(0, 2**16))
+@given(
+    target=st.floats(0.0, 0.95),
+    count=st.integers(1, 80),
+    max_len=st.integers(1, 60),
+    seed=st.integers(0, 2**16),
+)
 def test_lengths_reach_the_target_pad_ratio_when_reachable(target, count, max_len, seed):
     lengths = lengths_for_pad_ratio(target, count, max_len, np.random.default_rng(seed))
     assert len(lengths) == count and lengths.dtype == np.int64
@@ -91,8 +105,9 @@ def test_the_pool_is_cut_into_random_batches_and_length_buckets_of_the_same_sequ
     b, t = TINY.batch_size, TINY.max_len
     assert [batch.x.shape[:2] for batch in pool.random_batches] == [(b, t)] * TINY.buckets
     x = torch.cat([batch.x for batch in pool.random_batches])  # the pool in drawn order
-    assert torch.equal(torch.cat([batch.lengths for batch in pool.random_batches]),
-                       torch.from_numpy(lengths))
+    assert torch.equal(
+        torch.cat([batch.lengths for batch in pool.random_batches]), torch.from_numpy(lengths)
+    )
     widths = [batch.x.shape[1] for batch in pool.buckets]
     assert widths == [int(batch.lengths.max()) for batch in pool.buckets]
     assert widths == sorted(widths) and sum(widths) < TINY.buckets * t
@@ -100,18 +115,20 @@ def test_the_pool_is_cut_into_random_batches_and_length_buckets_of_the_same_sequ
     bucketed = torch.cat([pad(batch.x, (0, 0, 0, t - batch.x.shape[1])) for batch in pool.buckets])
     assert torch.equal(bucketed, x[np.argsort(lengths, kind="stable")])
     assert [batch.mask.sum().item() for batch in pool.buckets] == [
-        batch.lengths.sum().item() for batch in pool.buckets]
+        batch.lengths.sum().item() for batch in pool.buckets
+    ]
 
 
-def gradient(model: Tagger, start: dict, step: Callable[[Batch], None],
-             batch: Batch) -> list[torch.Tensor]:
+def gradient(
+    model: Tagger, start: dict, step: Callable[[Batch], None], batch: Batch
+) -> list[torch.Tensor]:
     model.load_state_dict(start)
     step(batch)
     return [p.grad.clone() for p in model.parameters()]
 
 
 def assert_same(grads: list[torch.Tensor], reference: list[torch.Tensor]) -> None:
-    for g, ref in zip(grads, reference):
+    for g, ref in zip(grads, reference, strict=False):
         # (torch.testing.assert_close would import torch.distributed: seconds, here.)
         assert torch.allclose(g, ref, rtol=1e-4, atol=1e-6), (g - ref).abs().max()
 
@@ -128,10 +145,16 @@ def test_every_strategy_trains_the_same_loss():
         assert_same(gradient(model, start, steps["packed"], batch), padded)
     bucket = pool.buckets[0]
     width = TINY.max_len - bucket.x.shape[1]
-    to_max_len = Batch(pad(bucket.x, (0, 0, 0, width)), pad(bucket.targets, (0, width)),
-                       pad(bucket.mask, (0, width)), bucket.lengths)
-    assert_same(gradient(model, start, steps["padded"], bucket),
-                gradient(model, start, steps["padded"], to_max_len))
+    to_max_len = Batch(
+        pad(bucket.x, (0, 0, 0, width)),
+        pad(bucket.targets, (0, width)),
+        pad(bucket.mask, (0, width)),
+        bucket.lengths,
+    )
+    assert_same(
+        gradient(model, start, steps["padded"], bucket),
+        gradient(model, start, steps["padded"], to_max_len),
+    )
 
 
 def test_a_pool_trains_one_step_per_batch():
@@ -180,9 +203,19 @@ def test_should_stop_interrupts_between_rounds():
 
 
 def test_result_to_dict_is_flat_json_with_config_fields():
-    result = measure(BenchConfig(device="cpu", hidden=2, batch_size=4, max_len=6, features=2,
-                                 warmup=0, reps=1, threads=1,
-                                 pad_ratios=(0.0, 0.5)))
+    result = measure(
+        BenchConfig(
+            device="cpu",
+            hidden=2,
+            batch_size=4,
+            max_len=6,
+            features=2,
+            warmup=0,
+            reps=1,
+            threads=1,
+            pad_ratios=(0.0, 0.5),
+        )
+    )
     d = result.to_dict()
     assert d["device"] == "cpu" and d["torch"] == torch.__version__
     assert d["hidden"] == 2 and d["batch_size"] == 4 and d["max_len"] == 6
@@ -202,11 +235,19 @@ def test_timing_summarises_samples_in_milliseconds():
     assert t.iqr_ms == pytest.approx(2)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"hidden": 0}, "hidden"), ({"batch_size": -1}, "batch_size"), ({"reps": 0}, "reps"),
-    ({"warmup": -1}, "warmup"), ({"pad_ratios": (0.2, 1.0)}, "pad ratios"),
-    ({"pad_ratios": ()}, "pad ratio"), ({"device": "tpu"}, "tpu"), ({"threads": 0}, "threads"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"hidden": 0}, "hidden"),
+        ({"batch_size": -1}, "batch_size"),
+        ({"reps": 0}, "reps"),
+        ({"warmup": -1}, "warmup"),
+        ({"pad_ratios": (0.2, 1.0)}, "pad ratios"),
+        ({"pad_ratios": ()}, "pad ratio"),
+        ({"device": "tpu"}, "tpu"),
+        ({"threads": 0}, "threads"),
+    ],
+)
 def test_bad_configs_are_rejected_with_a_specific_message(change, message):
     with pytest.raises(BenchError, match=message):
         measure(BenchConfig(**{"device": "cpu", **change}))
@@ -214,8 +255,11 @@ def test_bad_configs_are_rejected_with_a_specific_message(change, message):
 
 def test_devices():
     assert resolve_device("cpu") == torch.device("cpu")
-    expected = "cuda" if torch.cuda.is_available() else (
-        "mps" if torch.backends.mps.is_available() else "cpu")
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else ("mps" if torch.backends.mps.is_available() else "cpu")
+    )
     assert resolve_device("auto").type == expected
     if not torch.cuda.is_available():
         with pytest.raises(BenchError, match="no CUDA device"):
@@ -232,11 +276,14 @@ RATIOS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9)
 
 def rows(packed: list[float], bucketed: list[float], iqr: float = 0.0) -> list[BenchRow]:
     """Rows with padded = 100 ms and the given packed / bucketed times."""
+
     def timing(ms: float) -> Timing:
         return Timing(ms, ms - iqr / 2, ms + iqr / 2, ms - iqr, ms + iqr)
 
-    return [BenchRow(p, p, {"padded": timing(100), "packed": timing(a), "bucketed": timing(b)})
-            for p, a, b in zip(RATIOS, packed, bucketed)]
+    return [
+        BenchRow(p, p, {"padded": timing(100), "packed": timing(a), "bucketed": timing(b)})
+        for p, a, b in zip(RATIOS, packed, bucketed, strict=False)
+    ]
 
 
 SLOWER = [101, 300, 250, 200, 150, 120]
@@ -244,8 +291,10 @@ SLOWER = [101, 300, 250, 200, 150, 120]
 
 def test_packing_never_pays_off_names_its_best_padded_case():
     line = recommend(rows(SLOWER, [100] * 6), "cpu")
-    assert line.startswith("on cpu, against padding every batch to the max length: packing "
-                           "never pays off (at best 1.20x")
+    assert line.startswith(
+        "on cpu, against padding every batch to the max length: packing "
+        "never pays off (at best 1.20x"
+    )
     assert "at 90% padding" in line
     assert "padded is fastest at every pad ratio measured" in line
 

@@ -8,8 +8,7 @@ from padviz.core.bench_series import bench_series
 
 
 def _row(p: float, padded: float) -> dict[str, float]:
-    return {"pad_ratio": p, "padded_ms": padded, "packed_ms": 2 * padded,
-            "bucketed_ms": padded / 2}
+    return {"pad_ratio": p, "padded_ms": padded, "packed_ms": 2 * padded, "bucketed_ms": padded / 2}
 
 
 def test_series_are_sorted_and_the_ideal_scales_the_least_padded_time() -> None:

@@ -23,7 +23,7 @@ def run_code(code: str) -> tuple[dict, str]:
     namespace: dict = {"__name__": "__padviz_generated__"}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "<layout_code>", "exec"), namespace)  # noqa: S102 - the point
+        exec(compile(code, "<layout_code>", "exec"), namespace)
     return namespace, out.getvalue()
 
 
@@ -48,7 +48,7 @@ def check_code(batch: Batch, options: LayoutOptions) -> None:
         assert got == [(len(b.indices), b.max_len) for b in L.buckets]
         # Each bucket tensor holds exactly its rows of the padded view, cut to its own length.
         start = 0
-        for tensor, bucket in zip(ns["bucket_padded"], L.buckets):
+        for tensor, bucket in zip(ns["bucket_padded"], L.buckets, strict=False):
             rows = tensor.T if not options.batch_first else tensor
             n = len(bucket.indices)
             cut = L.padded_bt[start : start + n]

@@ -31,7 +31,12 @@ def test_words_round_trip_through_the_vocabulary() -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "no tokens"), ("1 x 2", "'x' at position 1"), ("3 0", "'0' at position 1"), ("-2", "'-2'")],
+    [
+        ("", "no tokens"),
+        ("1 x 2", "'x' at position 1"),
+        ("3 0", "'0' at position 1"),
+        ("-2", "'-2'"),
+    ],
 )
 def test_bad_ids_are_refused(text, message) -> None:
     with pytest.raises(BatchError, match=message):

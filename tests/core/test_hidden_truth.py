@@ -22,8 +22,9 @@ def test_fold_tokens_keeps_lengths_and_stays_in_the_vocabulary() -> None:
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_packed_matches_alone_and_padded_does_not(bidirectional: bool) -> None:
     torch.manual_seed(0)
-    model = LSTMModel(vocab_size=6, num_classes=3, embed=4, hidden=5, layers=2,
-                      bidirectional=bidirectional)
+    model = LSTMModel(
+        vocab_size=6, num_classes=3, embed=4, hidden=5, layers=2, bidirectional=bidirectional
+    )
     model.train()
     truth = hidden_truth(model, [[1, 2, 3, 4, 5, 1, 2], [3, 3], [5, 4, 3, 2]])
     width = 5 * (2 if bidirectional else 1)
@@ -33,7 +34,9 @@ def test_packed_matches_alone_and_padded_does_not(bidirectional: bool) -> None:
     assert np.all(truth["padded_diff"][1:] > 1e-4)
     assert truth["lengths"].tolist() == [7, 2, 4]
     assert int(truth["directions"]) == (2 if bidirectional else 1)
-    assert float(truth["scale"]) == max(np.abs(truth[k]).max() for k in ("padded", "packed", "alone"))
+    assert float(truth["scale"]) == max(
+        np.abs(truth[k]).max() for k in ("padded", "packed", "alone")
+    )
     assert model.training
 
 

@@ -69,7 +69,7 @@ def check_layout(batch: Batch, o: LayoutOptions) -> None:
 
     # Buckets partition the batch in the order used; stats count their cells.
     assert np.concatenate([b.indices for b in L.buckets]).tolist() == order
-    eff = dict(zip(order, lengths))
+    eff = dict(zip(order, lengths, strict=False))
     for bucket in L.buckets:
         need = max(eff[i] for i in bucket.indices.tolist())
         multiple = o.pad_to_multiple_of or 1

@@ -109,7 +109,7 @@ def test_highlight_cells_follow_the_order_used() -> None:
 def test_masked_loss_lesson_stream_is_two_thirds_pads_and_one_fifth_class_zero() -> None:
     step = next(s for s in load_lesson("masked-loss").steps if s.training is not None)
     pads, zeros = [], []
-    for _, batch in zip(range(30), batch_stream(step.training.config)):
+    for _, batch in zip(range(30), batch_stream(step.training.config), strict=False):
         mask = batch.mask
         pads.append(1 - mask.float().mean().item())
         zeros.append(((batch.targets == 0) & mask).sum().item() / mask.sum().item())
@@ -305,9 +305,9 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
     broken.write_text("{ not json", "utf-8")
     with pytest.raises(LessonError, match=r"^broken\.json: malformed JSON"):
         load_lesson(broken)
-    with pytest.raises(LessonError, match="no such lesson or file .*why-pad"):
+    with pytest.raises(LessonError, match=r"no such lesson or file .*why-pad"):
         load_lesson("no-such-lesson")
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(LessonError, match="not UTF-8"):
+    with pytest.raises(LessonError, match=r"not UTF-8"):
         load_lesson(binary)

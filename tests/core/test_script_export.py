@@ -35,12 +35,25 @@ def _run(path) -> list[tuple[float, ...]]:
 @pytest.mark.parametrize(
     "config",
     [
-        TrainConfig(task="running-sum-mod-k", mode="packed", steps=40, lr=0.02, device="cpu",
-                    num_threads=1),
-        TrainConfig(task="last-token", mode="padded-unmasked", steps=40, bidirectional=True,
-                    layers=2, hidden=16, embed=8, lr=0.03, device="cpu",
-                    length_distribution="lognormal", min_len=2, max_len=12, seed=7,
-                    num_threads=1),
+        TrainConfig(
+            task="running-sum-mod-k", mode="packed", steps=40, lr=0.02, device="cpu", num_threads=1
+        ),
+        TrainConfig(
+            task="last-token",
+            mode="padded-unmasked",
+            steps=40,
+            bidirectional=True,
+            layers=2,
+            hidden=16,
+            embed=8,
+            lr=0.03,
+            device="cpu",
+            length_distribution="lognormal",
+            min_len=2,
+            max_len=12,
+            seed=7,
+            num_threads=1,
+        ),
     ],
     ids=["per-token-packed", "per-sequence-padded-bidirectional"],
 )
@@ -53,7 +66,7 @@ def test_exported_script_reproduces_the_trainer_and_loss_decreases(tmp_path, con
     printed = _run(path)
     assert [int(p[0]) for p in printed] == list(range(1, config.steps + 1))
     trainer = Trainer(config)
-    for values, record in zip(printed, trainer):
+    for values, record in zip(printed, trainer, strict=False):
         objective = record.unmasked_loss if config.mode == "padded-unmasked" else record.masked_loss
         assert values[1] == pytest.approx(objective, abs=2e-6)
         assert values[2] == pytest.approx(record.masked_loss, abs=2e-6)

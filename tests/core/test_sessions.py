@@ -15,15 +15,18 @@ from padviz.core.training import TrainConfig
 
 def _session() -> Session:
     curves = Curves()
-    curves.extend([
-        [1, 1.6094379425048828, 1.1, 0.9, 0.8, 0.2, 30, 12345.678, 2.5, 0.01, None],
-        [2, 1.0 / 3.0, 1.0e-9, 0.9, 0.8, 0.25, 28, 11111.1, 2.25, 0.02, 301.25],
-    ])
+    curves.extend(
+        [
+            [1, 1.6094379425048828, 1.1, 0.9, 0.8, 0.2, 30, 12345.678, 2.5, 0.01, None],
+            [2, 1.0 / 3.0, 1.0e-9, 0.9, 0.8, 0.25, 28, 11111.1, 2.25, 0.02, 301.25],
+        ]
+    )
     return Session(
         batch=from_lengths([5, 3, 7]),
         options=LayoutOptions(batch_first=True, order="bucketed", buckets=3),
-        config=TrainConfig(mode="packed", task="majority", seed=11, lr=0.0123, hidden=16,
-                           bidirectional=True),
+        config=TrainConfig(
+            mode="packed", task="majority", seed=11, lr=0.0123, hidden=16, bidirectional=True
+        ),
         runs=("packed", "padded-unmasked"),
         curves={"packed": curves, "padded-unmasked": Curves()},
         smoothing=0.85,

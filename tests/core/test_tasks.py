@@ -33,7 +33,7 @@ def test_names_are_stable_and_the_first_is_per_token():
 
 
 def test_unknown_task_lists_the_valid_names():
-    with pytest.raises(TaskError, match="unknown task 'nope'.*running-sum-mod-k, majority"):
+    with pytest.raises(TaskError, match=r"unknown task 'nope'.*running-sum-mod-k, majority"):
         get_task("nope")
     assert issubclass(TaskError, ValueError)
 

@@ -125,7 +125,7 @@ def test_same_seed_and_config_give_identical_records():
 def test_every_mode_starts_from_the_same_weights_and_sees_the_same_batches(task):
     trainers = [
         Trainer(TrainConfig(**SMALL, task=task, mode=mode, lr=lr, optimizer=opt))
-        for mode, lr, opt in zip(MODES, (0.01, 0.003, 0.1), ("adam", "sgd", "adam"))
+        for mode, lr, opt in zip(MODES, (0.01, 0.003, 0.1), ("adam", "sgd", "adam"), strict=False)
     ]
     reference = trainers[0].model.state_dict()
     for trainer in trainers[1:]:
@@ -172,7 +172,7 @@ def test_a_non_finite_loss_stops_with_the_step_and_mode_named(mode):
     assert [r.step for r in records] == [1, 2]
     assert info.value.step == 3 and isinstance(info.value, ValueError)
     # the poisoned step did not touch the weights
-    assert all(torch.equal(w, p) for w, p in zip(weights, trainer.model.parameters()))
+    assert all(torch.equal(w, p) for w, p in zip(weights, trainer.model.parameters(), strict=False))
 
 
 def test_running_out_of_device_memory_becomes_a_clear_error(monkeypatch):

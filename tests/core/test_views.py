@@ -53,8 +53,10 @@ def test_padded_and_mask_grids_are_torch_tensors_as_drawn(lengths, options) -> N
     np.testing.assert_array_equal(mask.codes, np.where(lay.mask.numpy(), REAL, PAD))
     r, c = _cells(padded)
     expected = lay.padded.numpy()[r, c]
-    assert padded.labels(r, c) == [f"{v:g}" if isinstance(v, float) else str(v) for v in expected.tolist()]
-    for rr, cc in zip(r.tolist(), c.tolist()):
+    assert padded.labels(r, c) == [
+        f"{v:g}" if isinstance(v, float) else str(v) for v in expected.tolist()
+    ]
+    for rr, cc in zip(r.tolist(), c.tolist(), strict=False):
         key = padded.key_at(rr, cc)
         assert padded.cells_of(np.array([key])).tolist() == [[rr, cc]]
         assert bool(lay.mask_bt[key]) == bool(lay.mask.numpy()[rr, cc])
@@ -71,7 +73,9 @@ def test_packed_grid_holds_packed_data_by_time_step(lengths, options) -> None:
         return
     # torch itself, on the very padded tensor the layout shows
     packed = pack_padded_sequence(
-        lay.padded, torch.from_numpy(lay.lengths), batch_first=options.batch_first,
+        lay.padded,
+        torch.from_numpy(lay.lengths),
+        batch_first=options.batch_first,
         enforce_sorted=options.enforce_sorted,
     )
     filled = grid.codes != EMPTY
@@ -82,14 +86,15 @@ def test_packed_grid_holds_packed_data_by_time_step(lengths, options) -> None:
     values = packed.data.numpy()[rows]
     assert grid.labels(r, c) == format_values(lay, values)
     np.testing.assert_array_equal(grid.codes[r, c] == PAD, lay.row_is_pad[rows])
-    for rr, cc, p in zip(r.tolist(), c.tolist(), rows.tolist()):
+    for rr, cc, p in zip(r.tolist(), c.tolist(), rows.tolist(), strict=False):
         key = grid.key_at(rr, cc)
         assert key == lay.cell_of_row(p)
         assert grid.cells_of(np.array([key])).tolist() == [[rr, cc]]
     for t in range(grid.shape[0]):
         assert grid.cells_at_time(t).tolist() == [[t, k] for k in range(int(packed.batch_sizes[t]))]
         np.testing.assert_array_equal(
-            time_cells(lay, t), lay.packed_rows[lay.rows_at_time(t).start : lay.rows_at_time(t).stop]
+            time_cells(lay, t),
+            lay.packed_rows[lay.rows_at_time(t).start : lay.rows_at_time(t).stop],
         )
 
 

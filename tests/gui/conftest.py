@@ -58,7 +58,8 @@ def no_leftover_workers():
     while time.monotonic() < deadline:
         children = multiprocessing.active_children()
         extra = [
-            t for t in threading.enumerate()
+            t
+            for t in threading.enumerate()
             if t.ident not in threads_before and t.is_alive() and not t.daemon
         ]
         if not children and not extra:

@@ -11,8 +11,15 @@ from PySide6.QtCore import Qt
 from padviz.gui.bench_panel import BenchPanel
 from tests.gui.training_helpers import WAIT_MS, assert_nothing_running
 
-TINY = {"hidden": 4, "batch_size": 4, "max_len": 8, "features": 4, "warmup": 0, "reps": 2,
-        "pad_ratios": (0.0, 0.5, 0.8)}
+TINY = {
+    "hidden": 4,
+    "batch_size": 4,
+    "max_len": 8,
+    "features": 4,
+    "warmup": 0,
+    "reps": 2,
+    "pad_ratios": (0.0, 0.5, 0.8),
+}
 
 
 @pytest.fixture

@@ -37,8 +37,10 @@ def _torch_layout(explorer):
     lengths = torch.tensor([len(s) for s in seqs])
     T = padded.shape[1 if o.batch_first else 0]
     time = torch.arange(T)
-    mask = time[None, :] < lengths[:, None] if o.padding_side == "right" else (
-        time[None, :] >= (T - lengths)[:, None]
+    mask = (
+        time[None, :] < lengths[:, None]
+        if o.padding_side == "right"
+        else (time[None, :] >= (T - lengths)[:, None])
     )
     return padded, mask if o.batch_first else mask.T, lengths
 
@@ -258,7 +260,7 @@ def test_export_views_to_png_and_svg(explorer, tmp_path) -> None:
     assert all(p.stat().st_size > 1000 for p in paths)
     svg = explorer.export_view("packed", tmp_path / "packed.svg")
     assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
-    with pytest.raises(ValueError, match="png or .svg"):
+    with pytest.raises(ValueError, match=r"png or .svg"):
         explorer.export_view("mask", tmp_path / "mask.jpg")
 
 

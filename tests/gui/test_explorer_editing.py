@@ -76,13 +76,17 @@ def test_bad_lengths_are_refused_next_to_the_field(explorer, qtbot, text, words)
 def test_a_length_of_zero_is_laid_out_to_show_its_pitfall(explorer, qtbot) -> None:
     _type_lengths(qtbot, explorer, "5,0,7")
     assert explorer.state.batch.lengths == [5, 0, 7]
-    padded = pad_sequence([torch.tensor(s, dtype=torch.long) for s in explorer.state.batch.sequences])
+    padded = pad_sequence(
+        [torch.tensor(s, dtype=torch.long) for s in explorer.state.batch.sequences]
+    )
     np.testing.assert_array_equal(explorer.padded_view.grid.layout.padded.numpy(), padded.numpy())
     assert (explorer.padded_view.image.image[:, 1] == PAD).all()  # a column of pure padding
     panel = explorer.pitfall_panel
     assert panel.isVisible() and "zero_length" in panel.label.text()
     with pytest.raises(RuntimeError, match="greater than 0"):
-        torch.nn.utils.rnn.pack_padded_sequence(padded, torch.tensor([5, 0, 7]), enforce_sorted=False)
+        torch.nn.utils.rnn.pack_padded_sequence(
+            padded, torch.tensor([5, 0, 7]), enforce_sorted=False
+        )
     assert "greater than 0" in panel.label.text()  # what torch said
     assert explorer.packed_view.refusal.isVisible()
 
@@ -113,7 +117,9 @@ def test_table_edits_words_through_the_vocabulary(explorer) -> None:
     assert first.split()[0].isalpha()
     assert model.setData(model.index(0, 1), "the film was")
     assert explorer.padded_view.grid.labels(np.array([0, 1, 2]), np.array([0, 0, 0])) == [
-        "the", "film", "was"
+        "the",
+        "film",
+        "was",
     ]
     assert not model.setData(model.index(0, 1), "the zyzzyva")
 

@@ -166,7 +166,11 @@ def _torch_rows_and_cells(layout):
 
 @pytest.mark.parametrize(
     "options",
-    [LayoutOptions(), LayoutOptions(batch_first=True, order="sorted"), LayoutOptions(padding_side="left")],
+    [
+        LayoutOptions(),
+        LayoutOptions(batch_first=True, order="sorted"),
+        LayoutOptions(padding_side="left"),
+    ],
 )
 def test_walk_lights_exactly_the_rows_torch_packs_at_each_time(window, options) -> None:
     window.state.set_batch(from_lengths([4, 7, 2, 5]))

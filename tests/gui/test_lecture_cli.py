@@ -1,4 +1,5 @@
-"""`padviz --lesson NAME --present --reset-settings` and `padviz screenshot --lesson NAME --step K`."""
+"""`padviz --lesson NAME --present --reset-settings` and
+`padviz screenshot --lesson NAME --step K`."""
 
 from __future__ import annotations
 

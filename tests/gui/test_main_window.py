@@ -114,7 +114,10 @@ def test_export_from_the_menu(window, tmp_path) -> None:
     window.ask_export_folder = lambda: (tmp_path / "all", "png")
     assert window.export_all_views()
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
-        "jagged.png", "mask.png", "packed.png", "padded.png"
+        "jagged.png",
+        "mask.png",
+        "packed.png",
+        "padded.png",
     ]
 
 

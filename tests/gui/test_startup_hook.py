@@ -21,7 +21,11 @@ def test_the_app_marks_shown_and_painted_then_quits(tmp_path) -> None:
     env[STARTUP_BENCH_ENV] = "1"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     out = subprocess.run(
-        [sys.executable, "-m", "padviz"], env=env, check=False, capture_output=True, text=True,
+        [sys.executable, "-m", "padviz"],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]

@@ -45,8 +45,7 @@ def _wait_state(qtbot, panel, state: RunState) -> None:
 
 
 def _wait_points(qtbot, panel, n: int) -> None:
-    qtbot.waitUntil(lambda: min(point_counts(panel.masked_plot), default=0) >= n,
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: min(point_counts(panel.masked_plot), default=0) >= n, timeout=WAIT_MS)
 
 
 def _settle(qtbot) -> None:
@@ -54,8 +53,9 @@ def _settle(qtbot) -> None:
     qtbot.wait(400)
 
 
-def test_training_plots_the_cores_numbers_and_the_session_keeps_them(qtbot, panel,
-                                                                     tmp_path) -> None:
+def test_training_plots_the_cores_numbers_and_the_session_keeps_them(
+    qtbot, panel, tmp_path
+) -> None:
     config = tiny(steps=8, seed=9, bidirectional=True)
     panel.set_training(config, RUNS)
     panel.smoothing_slider.setValue(0)  # lines then show the raw values
@@ -89,8 +89,8 @@ def test_training_plots_the_cores_numbers_and_the_session_keeps_them(qtbot, pane
     assert other.controller.runs == RUNS
     assert other.form.base_config() == panel.form.base_config()
     assert other.log_y_box.isChecked() and other.smoothing_slider.value() == 35
-    for mine, theirs in zip(panel.plots, other.plots):
-        for a, b in zip(data_items(mine), data_items(theirs)):
+    for mine, theirs in zip(panel.plots, other.plots, strict=False):
+        for a, b in zip(data_items(mine), data_items(theirs), strict=False):
             np.testing.assert_array_equal(a.xData, b.xData)
             np.testing.assert_array_equal(a.yData, b.yData)
     other.shutdown()
@@ -144,8 +144,9 @@ def test_controls_shortcuts_and_the_hidden_state_view(qtbot, panel) -> None:
     assert point_counts(panel.masked_plot) == [n + 1 for n in held]
     assert point_counts(panel.unmasked_plot) == [n + 1 for n in held]
     qtbot.mouseClick(panel.step_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: point_counts(panel.masked_plot) == [n + 2 for n in held],
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: point_counts(panel.masked_plot) == [n + 2 for n in held], timeout=WAIT_MS
+    )
 
     view.weights_combo.setCurrentIndex(2)  # the packed run's current weights
     before = view.truth

@@ -42,9 +42,13 @@ def test_file_menu_training_items_write_files_and_report_errors(qtbot, tmp_path)
     window = MainWindow()
     qtbot.addWidget(window)
     actions = {a.text().replace("&", ""): a for a in window.file_menu.actions()}
-    for item in ("Open training session…", "Save training session…",
-                 "Export loss curves as CSV…", "Export loss plots (PNG/SVG)…",
-                 "Export training script…"):
+    for item in (
+        "Open training session…",
+        "Save training session…",
+        "Export loss curves as CSV…",
+        "Export loss plots (PNG/SVG)…",
+        "Export training script…",
+    ):
         assert item in actions
     panel = window.training
     panel.ask_save_path = lambda title, name, filters: tmp_path / name

@@ -7,10 +7,24 @@ import threading
 
 import pyqtgraph as pg
 
-TINY = {"task": "running-sum-mod-k", "embed": 4, "hidden": 8, "layers": 1,
-        "bidirectional": False, "optimizer": "adam", "lr": 0.01, "batch_size": 4,
-        "min_len": 1, "max_len": 6, "length_distribution": "uniform", "seed": 3,
-        "device": "cpu", "steps": 10, "num_threads": 1, "nan_at_step": None}
+TINY = {
+    "task": "running-sum-mod-k",
+    "embed": 4,
+    "hidden": 8,
+    "layers": 1,
+    "bidirectional": False,
+    "optimizer": "adam",
+    "lr": 0.01,
+    "batch_size": 4,
+    "min_len": 1,
+    "max_len": 6,
+    "length_distribution": "uniform",
+    "seed": 3,
+    "device": "cpu",
+    "steps": 10,
+    "num_threads": 1,
+    "nan_at_step": None,
+}
 WAIT_MS = 60_000  # a worker has to import torch first; the machine may be busy
 
 

@@ -10,16 +10,16 @@ import pytest
 
 from padviz.runner.process import Message
 
-TINY = {"embed": 4, "hidden": 8, "batch_size": 4, "max_len": 6, "device": "cpu",
-        "num_threads": 1}
+TINY = {"embed": 4, "hidden": 8, "batch_size": 4, "max_len": 6, "device": "cpu", "num_threads": 1}
 
 
 def tiny(mode: str, **overrides: object) -> dict[str, object]:
     return {**TINY, "mode": mode, **overrides}
 
 
-def collect(poll: Callable[[], list[Message]], until: Callable[[list[Message]], bool],
-            timeout: float = 60.0) -> list[Message]:
+def collect(
+    poll: Callable[[], list[Message]], until: Callable[[list[Message]], bool], timeout: float = 60.0
+) -> list[Message]:
     """Poll until `until(messages so far)` holds; fail the test after `timeout` seconds."""
     messages: list[Message] = []
     deadline = time.monotonic() + timeout

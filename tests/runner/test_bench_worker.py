@@ -5,8 +5,16 @@ from __future__ import annotations
 from padviz.runner.bench_client import BenchClient
 from tests.runner.conftest import collect, kinds
 
-TINY = {"device": "cpu", "hidden": 4, "batch_size": 4, "max_len": 8, "features": 4,
-        "warmup": 0, "reps": 2, "pad_ratios": [0.0, 0.5]}
+TINY = {
+    "device": "cpu",
+    "hidden": 4,
+    "batch_size": 4,
+    "max_len": 8,
+    "features": 4,
+    "warmup": 0,
+    "reps": 2,
+    "pad_ratios": [0.0, 0.5],
+}
 
 
 def test_measures_every_ratio_with_progress_then_quits() -> None:

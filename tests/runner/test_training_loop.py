@@ -28,8 +28,9 @@ class OutOfMemoryTrainer:
 def test_out_of_memory_stops_only_that_run_with_a_message() -> None:
     pipe = Pipe()
     loop = _TrainingLoop(pipe)
-    good = Trainer(TrainConfig(mode="packed", steps=5, hidden=4, embed=4, batch_size=2,
-                               device="cpu"))
+    good = Trainer(
+        TrainConfig(mode="packed", steps=5, hidden=4, embed=4, batch_size=2, device="cpu")
+    )
     loop.trainers, loop.active = [OutOfMemoryTrainer(), good], [True, True]
     loop.rates = [RateMeter(), RateMeter()]
     loop.generation = 7

@@ -47,8 +47,8 @@ def test_steps_and_training_report_the_cores_numbers(client) -> None:
     for run, config in enumerate(configs):
         mine = [values for r, values, _, _ in records if r == run]
         assert [v[0] for v in mine] == list(range(1, 13))
-        for values, record in zip(mine, Trainer(TrainConfig.from_dict(config))):
-            for name, value in zip(CURVE_FIELDS, values):
+        for values, record in zip(mine, Trainer(TrainConfig.from_dict(config)), strict=False):
+            for name, value in zip(CURVE_FIELDS, values, strict=False):
                 if name not in ("tokens_per_s", "step_ms", "memory_mb"):
                     assert value == getattr(record, name), name
     assert all(done_at <= time.perf_counter() for _, _, _, done_at in records)
@@ -80,8 +80,14 @@ def test_reset_drops_the_old_session_and_starts_at_step_one(client) -> None:
     assert [values[0] for _, values, _, _ in records[:3]] == [1, 2, 3]
     assert records[0][1][CURVE_FIELDS.index("lr")] == 0.05
     client.set_lr(0.2)
-    later = _records(collect(client.poll, lambda ms: any(
-        values[CURVE_FIELDS.index("lr")] == 0.2 for _, values, _, _ in _records(ms))))
+    later = _records(
+        collect(
+            client.poll,
+            lambda ms: any(
+                values[CURVE_FIELDS.index("lr")] == 0.2 for _, values, _, _ in _records(ms)
+            ),
+        )
+    )
     assert later[-1][1][CURVE_FIELDS.index("lr")] == 0.2
     client.pause()
 

@@ -1,0 +1,202 @@
+"""`padviz bench`: what padding costs on this machine, padded vs packed vs bucketed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from padviz.core.bench import BenchConfig, BenchResult, BenchRow
+
+SIZE_OPTIONS = ("hidden", "batch_size", "max_len", "buckets", "reps", "warmup", "seed", "threads")
+
+
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="time LSTM training on padded, packed and length-bucketed batches at several "
+        "pad ratios",
+        description="For each pad ratio, draw a pool of B x K sequences and time LSTM training "
+        "on it (one step per batch: forward, masked loss, backward, SGD update) three ways: "
+        "padded (K random batches, each padded to T, as a fixed-shape pipeline does), packed "
+        "(the same batches, packed) and bucketed (the pool sorted by length and cut into K "
+        "batches, each padded to its own longest); then say which pays off on this device. "
+        "--quick keeps the model and batch size and measures fewer ratios, repetitions and "
+        "batches per pool.",
+    )
+    p.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda", "mps"),
+        default="auto",
+        help="auto: cuda if available, else mps, else cpu (default: auto)",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="6 pad ratios, 5 repetitions, 4 batches per pool: under a minute on a 2-core CPU",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout instead of the table"
+    )
+    positive, non_negative = _int_at_least(1), _int_at_least(0)
+    p.add_argument("--hidden", type=positive, metavar="H", help="LSTM hidden size (128)")
+    p.add_argument("--batch-size", type=positive, metavar="B", help="sequences per batch (32)")
+    p.add_argument(
+        "--max-len",
+        type=positive,
+        metavar="T",
+        help="longest possible sequence = the padded width (100)",
+    )
+    p.add_argument(
+        "--buckets",
+        type=positive,
+        metavar="K",
+        help="batches per pool = length buckets (8; --quick: 4)",
+    )
+    p.add_argument(
+        "--reps",
+        type=positive,
+        metavar="N",
+        help="timed pools per strategy and ratio (10; --quick: 5)",
+    )
+    p.add_argument(
+        "--warmup",
+        type=non_negative,
+        metavar="N",
+        help="untimed warm-up pools per strategy and ratio (2; --quick: 1)",
+    )
+    p.add_argument("--seed", type=int, help="seed for weights, lengths and data (0)")
+    p.add_argument(
+        "--threads",
+        type=positive,
+        metavar="N",
+        help="CPU threads for torch (default: torch's choice)",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> BenchConfig:
+    from padviz.core.bench import BenchConfig
+
+    overrides = {
+        name: getattr(args, name) for name in SIZE_OPTIONS if getattr(args, name) is not None
+    }
+    overrides["device"] = args.device
+    return BenchConfig.quick(**overrides) if args.quick else BenchConfig(**overrides)
+
+
+class ProgressBar:
+    """A one-line bar redrawn in place on a stream (stderr), only when it visibly changes."""
+
+    def __init__(self, stream: TextIO, rows: int, width: int = 30) -> None:
+        self.stream, self.rows, self.width = stream, rows, width
+        self.rows_done = 0
+        self.shown: tuple[int, int] | None = None
+
+    def __call__(self, row: BenchRow | None, fraction: float) -> None:
+        if row is not None:
+            self.rows_done += 1
+        state = (round(fraction * 100), self.rows_done)
+        if state == self.shown:
+            return
+        self.shown = state
+        filled = round(fraction * self.width)
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(
+            f"\rbench [{bar}] {state[0]:3d}%  {self.rows_done}/{self.rows} pad ratios"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+COLUMNS = (
+    ("target", 6),
+    ("pad", 5),
+    ("padded ms", 16),
+    ("packed ms", 16),
+    ("bucketed ms", 16),
+    ("packed/padded", 13),
+    ("bucketed/padded", 15),
+    ("ideal", 6),
+)
+
+
+def setup_lines(result: BenchResult) -> list[str]:
+    """What was measured: device, model, pool and how each strategy batches it."""
+    import torch
+
+    c = result.config
+    device = (
+        f"device: {result.device_name}, torch {torch.__version__}; LSTM hidden {c.hidden}, "
+        f"{c.features} features, max len T = {c.max_len}"
+    )
+    pool = (
+        f"per pad ratio: a pool of {c.batch_size * c.buckets} sequences = {c.buckets} "
+        f"batches of {c.batch_size}; ms to train on the whole pool ({c.buckets} steps), "
+        f"median +- IQR of {c.reps} pools after {c.warmup} warm-up"
+    )
+    strategies = (
+        f"padded: random batches, each padded to T = {c.max_len} (fixed shape); "
+        "packed: the same batches, packed; bucketed: the pool sorted by length, "
+        "each batch padded to its own longest"
+    )
+    return [device, pool, strategies]
+
+
+def format_table(result: BenchResult) -> str:
+    """The setup, one line per pad ratio (median +- IQR in ms) and the recommendation."""
+    lines = [*setup_lines(result), " ".join(f"{name:>{width}}" for name, width in COLUMNS)]
+    for row in result.rows:
+        timings = [
+            f"{row.timings[s].median_ms:.2f} +-{row.timings[s].iqr_ms:5.2f}"
+            for s in ("padded", "packed", "bucketed")
+        ]
+        cells = [
+            f"{row.target_pad_ratio:.2f}",
+            f"{row.pad_ratio:.2f}",
+            *timings,
+            f"{row.packed_over_padded:.2f}",
+            f"{row.bucketed_over_padded:.2f}",
+            f"{row.ideal:.2f}",
+        ]
+        lines.append(
+            " ".join(f"{cell:>{width}}" for cell, (_, width) in zip(cells, COLUMNS, strict=False))
+        )
+    lines.append(result.recommendation)
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from padviz.core.bench import measure
+
+    config = config_from_args(args)
+    config.validate()
+    bar = ProgressBar(sys.stderr, len(config.pad_ratios))
+    try:
+        result = measure(config, progress=bar)
+    finally:
+        bar.close()
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(format_table(result))
+    return 0

@@ -1,0 +1,571 @@
+"""What padding costs: LSTM training time for padded, packed and length-bucketed batches.
+
+Bucketing, as practitioners use it (torchtext's BucketIterator, Hugging Face's
+`group_by_length`, a length-grouped sampler), works on the data set, not inside one batch. So
+`measure` draws, for every pad ratio, a pool of `batch_size * buckets` sequences whose lengths
+leave that share of a (N, max_len) tensor as padding, and times training on the whole pool
+(one step per batch: forward, masked loss, backward, SGD update) three ways:
+
+- padded: the pool cut into `buckets` batches in random order, each padded to `max_len`, as a
+  fixed-shape pipeline does (`padding="max_length"`, static shapes); plain `nn.LSTM`;
+- packed: the same random batches, `pack_padded_sequence(..., enforce_sorted=False)` with CPU
+  lengths inside the step, the head and the loss applied to `PackedSequence.data`;
+- bucketed: the pool sorted by length and cut into `buckets` batches of `batch_size`, each
+  padded only to its own longest sequence and run as a padded batch.
+
+Building the batches (sorting, cutting, padding) happens outside the timed steps, as a sampler
+and collate function do it in a data loader. Padding to `max_len` makes the pool's pad ratio
+exactly the share of padded work, so `1 - pad_ratio` is the ideal time ratio.
+
+Timing is honest: warm-up pools, repetitions interleaved across strategies (rotating the order),
+device synchronisation around every timed pool, `time.perf_counter`, medians with IQR and range.
+The function is pure torch + numpy, reports progress through a callback and stops when asked,
+so the CLI and a GUI worker process can both drive it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.functional import cross_entropy
+from torch.nn.utils.rnn import pack_padded_sequence
+
+STRATEGIES = ("padded", "packed", "bucketed")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+DEFAULT_PAD_RATIOS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+QUICK_PAD_RATIOS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9)
+# A strategy only "beats" padding when it is at least this much faster: smaller differences are
+# within run-to-run noise on a busy machine, and padding is the simpler code.
+MARGIN = 0.05
+# A row whose IQR exceeds this fraction of its median was disturbed (another busy process,
+# frequency scaling): its verdict is flagged rather than trusted.
+NOISY = 0.25
+
+ProgressFn = Callable[["BenchRow | None", float], None]
+StopFn = Callable[[], bool]
+
+
+class BenchError(ValueError):
+    """A bench setting that cannot be measured (bad size, unavailable device)."""
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to measure. `quick()` gives the short run; the defaults are the full one."""
+
+    device: str = "auto"
+    hidden: int = 128
+    batch_size: int = 32
+    max_len: int = 100
+    features: int = 32
+    classes: int = 8
+    # Batches per pool: the pool holds batch_size * buckets sequences; bucketing cuts it into
+    # this many length buckets of batch_size, and padded / packed into as many random batches.
+    buckets: int = 8
+    warmup: int = 2  # untimed pools per strategy and ratio
+    reps: int = 10  # timed pools per strategy and ratio
+    seed: int = 0
+    # CPU threads for the run (torch.set_num_threads); None keeps torch's default. Fewer threads
+    # than cores keep OpenMP from stalling when another process is busy on the machine.
+    threads: int | None = None
+    pad_ratios: tuple[float, ...] = DEFAULT_PAD_RATIOS
+
+    @classmethod
+    def quick(cls, **overrides: object) -> BenchConfig:
+        """Fewer ratios, repetitions and batches per pool, same model and batch: under a minute
+        on a 2-core CPU."""
+        return replace(
+            cls(buckets=4, warmup=1, reps=5, pad_ratios=QUICK_PAD_RATIOS),
+            **overrides,  # type: ignore[arg-type]
+        )
+
+    def validate(self) -> None:
+        """Raise BenchError naming the first setting that cannot be measured."""
+        if self.device not in DEVICES:
+            raise BenchError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
+        for name in ("hidden", "batch_size", "max_len", "features", "buckets", "reps"):
+            if getattr(self, name) < 1:
+                raise BenchError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.threads is not None and self.threads < 1:
+            raise BenchError(f"threads must be at least 1, got {self.threads}")
+        if self.classes < 2:
+            raise BenchError(f"classes must be at least 2, got {self.classes}")
+        if self.warmup < 0:
+            raise BenchError(f"warmup must be 0 or more, got {self.warmup}")
+        if not self.pad_ratios:
+            raise BenchError("at least one pad ratio is needed")
+        for p in self.pad_ratios:
+            if not 0.0 <= p < 1.0:
+                raise BenchError(f"pad ratios must lie in [0, 1), got {p}")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Times of one strategy at one pad ratio, in milliseconds (each sample: a whole pool)."""
+
+    median_ms: float
+    q1_ms: float
+    q3_ms: float
+    min_ms: float
+    max_ms: float
+
+    @property
+    def iqr_ms(self) -> float:
+        return self.q3_ms - self.q1_ms
+
+    @classmethod
+    def from_seconds(cls, samples: Sequence[float]) -> Timing:
+        ms = np.asarray(samples, dtype=np.float64) * 1e3
+        q1, median, q3 = np.percentile(ms, [25, 50, 75])
+        return cls(float(median), float(q1), float(q3), float(ms.min()), float(ms.max()))
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    """One pad ratio: the target, the ratio the pool's lengths actually reach, the timings."""
+
+    target_pad_ratio: float
+    pad_ratio: float
+    timings: dict[str, Timing]
+
+    @property
+    def padded_ms(self) -> float:
+        return self.timings["padded"].median_ms
+
+    @property
+    def packed_ms(self) -> float:
+        return self.timings["packed"].median_ms
+
+    @property
+    def bucketed_ms(self) -> float:
+        return self.timings["bucketed"].median_ms
+
+    @property
+    def packed_over_padded(self) -> float:
+        return self.packed_ms / self.padded_ms
+
+    @property
+    def bucketed_over_padded(self) -> float:
+        return self.bucketed_ms / self.padded_ms
+
+    @property
+    def noisy(self) -> bool:
+        return any(t.iqr_ms > NOISY * t.median_ms for t in self.timings.values())
+
+    @property
+    def ideal(self) -> float:
+        """The time ratio if cost were proportional to real tokens only."""
+        return 1.0 - self.pad_ratio
+
+    def to_dict(self) -> dict[str, float | bool]:
+        out = {
+            "target_pad_ratio": self.target_pad_ratio,
+            "pad_ratio": self.pad_ratio,
+            "padded_ms": self.padded_ms,
+            "packed_ms": self.packed_ms,
+            "bucketed_ms": self.bucketed_ms,
+            "packed_over_padded": self.packed_over_padded,
+            "bucketed_over_padded": self.bucketed_over_padded,
+            "ideal": self.ideal,
+            "noisy": self.noisy,
+        }
+        for name in STRATEGIES:
+            t = self.timings[name]
+            out[f"{name}_iqr_ms"] = t.iqr_ms
+            out[f"{name}_min_ms"] = t.min_ms
+            out[f"{name}_max_ms"] = t.max_ms
+        return out
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    config: BenchConfig
+    device: str
+    device_name: str
+    threads: int
+    rows: list[BenchRow] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def recommendation(self) -> str:
+        return recommend(self.rows, self.device_name)
+
+    def to_dict(self) -> dict[str, object]:
+        config = asdict(self.config)
+        config.pop("device")
+        config["pad_ratios"] = list(self.config.pad_ratios)
+        return {
+            "device": self.device,
+            "device_name": self.device_name,
+            "torch": torch.__version__,
+            **config,
+            "threads": self.threads,
+            "interrupted": self.interrupted,
+            "rows": [row.to_dict() for row in self.rows],
+            "recommendation": self.recommendation,
+        }
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' -> cuda, else mps, else cpu; a named device that is absent raises BenchError."""
+    mps = getattr(torch.backends, "mps", None)
+    mps_ok = mps is not None and mps.is_available()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps" if mps_ok else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        build = "without CUDA" if torch.version.cuda is None else f"with CUDA {torch.version.cuda}"
+        raise BenchError(
+            f"--device cuda: no CUDA device available (torch {torch.__version__} "
+            f"was built {build}); use --device cpu or auto"
+        )
+    if name == "mps" and not mps_ok:
+        raise BenchError("--device mps: Apple MPS is not available here; use --device cpu or auto")
+    if name not in DEVICES:
+        raise BenchError(f"unknown device {name!r}; choose one of {', '.join(DEVICES)}")
+    return torch.device(name)
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        threads = torch.get_num_threads()
+        return f"cpu ({threads} thread{'s' * (threads > 1)}, {os.cpu_count()} cores)"
+    return device.type
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued kernels, so a timer measures the work and not just its launch."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+# --- pools and batches -----------------------------------------------------------------------
+
+
+def pad_ratio(lengths: Sequence[int] | np.ndarray, max_len: int) -> float:
+    """Fraction of a (N, max_len) padded tensor that is padding."""
+    return 1.0 - float(np.sum(lengths)) / (len(lengths) * max_len)
+
+
+def lengths_for_pad_ratio(
+    target: float, count: int, max_len: int, rng: np.random.Generator
+) -> np.ndarray:
+    """`count` lengths in [1, max_len], in random order, that leave about `target` of a
+    (count, max_len) tensor as padding.
+
+    The lengths spread uniformly over +-50% of the mean they need (clipped to the bounds), then
+    are nudged one step at a time until their total is exact. A target beyond reach (every
+    length 1 still fills more) ends at length 1 everywhere.
+    """
+    total = round((1.0 - target) * count * max_len)
+    total = min(max(total, count), count * max_len)
+    spread = total / count * (0.5 + rng.random(count))
+    lengths = np.clip(np.rint(spread), 1, max_len).astype(np.int64)
+    diff = total - int(lengths.sum())
+    while diff != 0:
+        step = 1 if diff > 0 else -1
+        room = np.flatnonzero(lengths < max_len if step > 0 else lengths > 1)
+        chosen = rng.permutation(room)[: abs(diff)]
+        lengths[chosen] += step
+        diff -= step * len(chosen)
+    return lengths
+
+
+def cut(indices: np.ndarray, parts: int) -> list[np.ndarray]:
+    """`indices` in order, cut into min(parts, len(indices)) runs whose sizes differ by <= 1."""
+    return np.array_split(indices, min(parts, len(indices)))
+
+
+def bucket_indices(lengths: Sequence[int] | np.ndarray, buckets: int) -> list[np.ndarray]:
+    """Pool indices sorted by length (stable) and cut into at most `buckets` equal parts."""
+    return cut(np.argsort(np.asarray(lengths), kind="stable"), buckets)
+
+
+@dataclass
+class Batch:
+    """One batch as a training step takes it."""
+
+    x: torch.Tensor  # (B, W, F), zero beyond each length
+    targets: torch.Tensor  # (B, W) class ids
+    mask: torch.Tensor  # (B, W) bool, True on real tokens
+    lengths: torch.Tensor  # (B,) int64 on the CPU, as pack_padded_sequence needs
+
+
+@dataclass
+class Pool:
+    """One pool of sequences, cut into batches both ways (as a sampler would, before timing)."""
+
+    lengths: np.ndarray  # (N,) in the order drawn, which is random
+    random_batches: list[Batch]  # consecutive runs of the drawn order, each padded to max_len
+    buckets: list[Batch]  # the pool sorted by length, each batch padded to its own longest
+
+
+def make_pool(
+    lengths: np.ndarray, config: BenchConfig, rng: np.random.Generator, device: torch.device
+) -> Pool:
+    """Random features and targets for `lengths`, cut into random batches and length buckets."""
+    n, t = len(lengths), config.max_len
+    mask = np.arange(t)[None, :] < lengths[:, None]
+    x = rng.standard_normal((n, t, config.features), dtype=np.float32) * mask[:, :, None]
+    y = rng.integers(0, config.classes, (n, t))
+
+    def batch(idx: np.ndarray, width: int) -> Batch:
+        x_b, y_b, mask_b = (
+            torch.from_numpy(np.ascontiguousarray(a[idx, :width])).to(device) for a in (x, y, mask)
+        )
+        return Batch(x_b, y_b, mask_b, torch.from_numpy(lengths[idx].astype(np.int64)))
+
+    random_batches = [batch(idx, t) for idx in cut(np.arange(n), config.buckets)]
+    buckets = [
+        batch(idx, int(lengths[idx].max())) for idx in bucket_indices(lengths, config.buckets)
+    ]
+    return Pool(lengths, random_batches, buckets)
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+
+class Tagger(nn.Module):
+    """A one-layer LSTM with a per-token linear head: the model every strategy trains."""
+
+    def __init__(self, config: BenchConfig) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(config.features, config.hidden, batch_first=True)
+        self.head = nn.Linear(config.hidden, config.classes)
+
+
+def step_functions(model: Tagger) -> dict[str, Callable[[Batch], None]]:
+    """One training step on a batch, padded or packed; both minimise the token-mean loss.
+
+    After a call, the parameters' `.grad` hold that step's gradient (for tests to compare).
+    """
+    params = list(model.parameters())
+
+    # A plain SGD update, written out: constructing the first torch.optim optimizer in a process
+    # imports torch._dynamo (~4 s here), a cost no step should pay.
+    def zero_grad() -> None:
+        for p in params:
+            p.grad = None
+
+    @torch.no_grad()
+    def sgd_step() -> None:
+        for p in params:
+            if p.grad is not None:
+                p.add_(p.grad, alpha=-1e-3)
+
+    def padded(batch: Batch) -> None:
+        zero_grad()
+        logits = model.head(model.lstm(batch.x)[0])
+        ce = cross_entropy(logits.flatten(0, 1), batch.targets.flatten(), reduction="none")
+        mask = batch.mask.flatten()
+        ((ce * mask).sum() / mask.sum()).backward()
+        sgd_step()
+
+    def packed(batch: Batch) -> None:
+        zero_grad()
+        x = pack_padded_sequence(batch.x, batch.lengths, batch_first=True, enforce_sorted=False)
+        y = pack_padded_sequence(
+            batch.targets, batch.lengths, batch_first=True, enforce_sorted=False
+        )
+        out, _ = model.lstm(x)
+        cross_entropy(model.head(out.data), y.data).backward()
+        sgd_step()
+
+    return {"padded": padded, "packed": packed}
+
+
+def pool_functions(model: Tagger, pool: Pool) -> dict[str, Callable[[], None]]:
+    """Train on the whole pool, one step per batch, for each strategy."""
+    step = step_functions(model)
+
+    def run(name: str, batches: list[Batch]) -> Callable[[], None]:
+        def train() -> None:
+            for batch in batches:
+                step[name](batch)
+
+        return train
+
+    return {
+        "padded": run("padded", pool.random_batches),
+        "packed": run("packed", pool.random_batches),
+        "bucketed": run("padded", pool.buckets),
+    }
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def measure(
+    config: BenchConfig, progress: ProgressFn | None = None, should_stop: StopFn | None = None
+) -> BenchResult:
+    """Time the three strategies on a pool at every pad ratio of `config`.
+
+    `progress(row, fraction)` is called after every round (one pool per strategy) with
+    `row=None`, and with the finished BenchRow when a pad ratio is done; `fraction` runs from 0
+    to 1. `should_stop()` is polled before every round: when it returns True, the result holds
+    the rows finished so far and `interrupted=True`. `config.threads`, when set, applies for
+    this call only.
+    """
+    config.validate()
+    device = resolve_device(config.device)
+    threads = torch.get_num_threads()
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    try:
+        return _measure(config, device, progress, should_stop)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _measure(
+    config: BenchConfig,
+    device: torch.device,
+    progress: ProgressFn | None,
+    should_stop: StopFn | None,
+) -> BenchResult:
+    torch.manual_seed(config.seed)
+    model = Tagger(config).to(device)
+    result = BenchResult(config, device.type, device_name(device), torch.get_num_threads())
+    rounds = config.warmup + config.reps
+    total = len(config.pad_ratios) * rounds
+    done = 0
+    for target in config.pad_ratios:
+        rng = np.random.default_rng([config.seed, round(target * 10_000)])
+        lengths = lengths_for_pad_ratio(
+            target, config.batch_size * config.buckets, config.max_len, rng
+        )
+        trains = pool_functions(model, make_pool(lengths, config, rng, device))
+        samples: dict[str, list[float]] = {name: [] for name in STRATEGIES}
+        for r in range(rounds):
+            if should_stop is not None and should_stop():
+                return replace(result, interrupted=True)
+            shift = r % len(STRATEGIES)
+            for name in STRATEGIES[shift:] + STRATEGIES[:shift]:
+                synchronize(device)
+                start = time.perf_counter()
+                trains[name]()
+                synchronize(device)
+                if r >= config.warmup:
+                    samples[name].append(time.perf_counter() - start)
+            done += 1
+            if progress is not None:
+                progress(None, done / total)
+        row = BenchRow(
+            target,
+            pad_ratio(lengths, config.max_len),
+            {name: Timing.from_seconds(samples[name]) for name in STRATEGIES},
+        )
+        result.rows.append(row)
+        if progress is not None:
+            progress(row, done / total)
+    return result
+
+
+# --- what the numbers say ----------------------------------------------------------------------
+
+
+def _pct(ratio: float) -> str:
+    return f"{100 * ratio:.0f}%"
+
+
+def _ranges(ratios: Sequence[float], selected: Sequence[bool]) -> str:
+    """'20-60%, 90%': the selected pad ratios, consecutive measured ones joined into ranges."""
+    runs: list[list[float]] = []
+    previous = False
+    for r, chosen in zip(ratios, selected, strict=False):
+        if chosen:
+            if previous:
+                runs[-1].append(r)
+            else:
+                runs.append([r])
+        previous = chosen
+    return ", ".join(
+        _pct(run[0]) if len(run) == 1 else f"{100 * run[0]:.0f}-{_pct(run[-1])}" for run in runs
+    )
+
+
+def _beats_padding(row: BenchRow, strategy: str) -> bool:
+    """At least MARGIN faster than padded. Without padding there is nothing to save, so an
+    apparent win there is noise (packing then does the same work, buckets only smaller batches).
+    """
+    return row.pad_ratio > 0 and row.timings[strategy].median_ms <= (1 - MARGIN) * row.padded_ms
+
+
+def _packing_clause(rows: Sequence[BenchRow]) -> str:
+    rows = [row for row in rows if row.pad_ratio > 0]  # without padding packing saves nothing
+    if not rows:
+        return "packing was not measured on a padded batch"
+    wins = [_beats_padding(row, "packed") for row in rows]
+    ratios = [row.pad_ratio for row in rows]
+    if all(wins):
+        return "packing pays off at every pad ratio measured above 0%"
+    if not any(wins):
+        best = min(rows, key=lambda row: row.packed_over_padded)
+        return (
+            f"packing never pays off (at best {best.packed_over_padded:.2f}x the padded "
+            f"time, at {_pct(best.pad_ratio)} padding)"
+        )
+    first = wins.index(True)
+    if all(wins[first:]):
+        lo, hi = rows[first - 1], rows[first]
+        # Where packed/padded crosses 1 - MARGIN, interpolated between the neighbouring rows.
+        a, b = lo.packed_over_padded, hi.packed_over_padded
+        cross = lo.pad_ratio + (hi.pad_ratio - lo.pad_ratio) * (a - (1 - MARGIN)) / (a - b)
+        return f"packing pays off above ~{_pct(cross)} padding"
+    return f"packing pays off only at {_ranges(ratios, wins)} padding (no clear threshold)"
+
+
+def _fastest_clause(rows: Sequence[BenchRow]) -> str:
+    ratios = [row.pad_ratio for row in rows]
+    fastest = []
+    for row in rows:
+        # Padding wins ties within MARGIN: it is the simplest code.
+        faster = [s for s in STRATEGIES if s != "padded" and _beats_padding(row, s)]
+        fastest.append(min(faster, key=lambda s: row.timings[s].median_ms, default="padded"))
+    if len(set(fastest)) == 1:
+        return f"{fastest[0]} is fastest at every pad ratio measured"
+    groups = [
+        f"{name} at {_ranges(ratios, [f == name for f in fastest])}"
+        for name in STRATEGIES
+        if name in fastest
+    ]
+    return "fastest: " + "; ".join(groups)
+
+
+def recommend(rows: Sequence[BenchRow], device: str = "this device") -> str:
+    """One line saying when packing pays off and which strategy is fastest where, against the
+    padded baseline (every batch padded to the max length).
+
+    "Pays off" and "fastest" mean at least MARGIN (5%) faster than padding, at a pad ratio
+    above 0; closer results count for padding, the simpler code. Noisy rows are named, so a
+    disturbed run is not mistaken for a verdict.
+    """
+    if not rows:
+        return "no pad ratio was measured, so there is nothing to recommend"
+    rows = sorted(rows, key=lambda row: row.pad_ratio)
+    line = (
+        f"on {device}, against padding every batch to the max length: "
+        f"{_packing_clause(rows)}; {_fastest_clause(rows)}"
+    )
+    noisy = [row.noisy for row in rows]
+    if any(noisy):
+        line += (
+            f"; timings were noisy at {_ranges([r.pad_ratio for r in rows], noisy)} padding "
+            f"(IQR over {_pct(NOISY)} of the median): rerun on an idle machine or with fewer "
+            "threads"
+        )
+    return line

@@ -1,0 +1,299 @@
+"""The Bench tab: what padding costs on this machine, measured by padviz.core.bench in a worker.
+
+Step time against pad ratio for padded, packed and length-bucketed batches, with the ideal line
+(the time if a step cost only its real tokens), a table of the medians and the core's
+recommendation. The measurement runs in a worker process (padviz.runner.bench_client), so the
+window stays responsive and the numbers are not disturbed by its redraws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from padviz.core.bench_series import STRATEGIES, bench_series
+from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
+from padviz.runner.bench_client import BenchClient
+
+POLL_MS = 100
+SERIES_COLOR_INDEX = {"padded": 0, "packed": 2, "bucketed": 3}
+TABLE_COLUMNS = (
+    "pad ratio",
+    "padded ms",
+    "packed ms",
+    "bucketed ms",
+    "packed/padded",
+    "bucketed/padded",
+    "ideal ratio",
+)
+
+
+class BenchPanel(QWidget):
+    """Public: start(**overrides), stop(), shutdown(), set_presentation(on); `rows`, `result`
+    and `fraction` hold what the worker reported."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("benchPanel")
+        self._client: BenchClient | None = None
+        self.rows: list[dict[str, Any]] = []
+        self.result: dict[str, Any] | None = None
+        self.fraction = 0.0  # of the measurement done, as the worker last reported
+
+        self.device_combo = QComboBox(objectName="benchDeviceCombo")
+        self.device_combo.addItem("cpu", "cpu")
+        self.quick_box = QCheckBox("quick (6 pad ratios, 5 repetitions)", objectName="benchQuick")
+        self.quick_box.setChecked(True)
+        self.hidden_spin = self._spin(1, 4096, 128, "benchHidden")
+        self.batch_spin = self._spin(1, 1024, 32, "benchBatchSize")
+        self.max_len_spin = self._spin(2, 4096, 100, "benchMaxLen")
+        self.start_button = QPushButton("Start", objectName="benchStartButton")
+        self.stop_button = QPushButton("Stop", objectName="benchStopButton")
+        self.progress = QProgressBar(objectName="benchProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("%p%")
+        self.recommendation = QLabel(objectName="benchRecommendation", wordWrap=True)
+        self.recommendation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setup_label = QLabel(objectName="benchSetup", wordWrap=True)
+        self.plot = pg.PlotWidget(objectName="benchPlot")
+        self.table = QTableWidget(0, len(TABLE_COLUMNS), objectName="benchTable")
+        self._build()
+        self._fill_devices()
+        self._timer = QTimer(self, interval=POLL_MS)
+        self._timer.timeout.connect(self.poll)
+        self.start_button.clicked.connect(lambda: self.start())
+        self.stop_button.clicked.connect(self.stop)
+        theme_notifier().themeChanged.connect(self.apply_theme)
+        self.apply_theme(current_theme())
+        self._set_running(False)
+        self.recommendation.setText(
+            "Press Start to time LSTM training on a pool of sequences, batched padded, packed "
+            "and length-bucketed, at several pad ratios on this device."
+        )
+
+    @staticmethod
+    def _spin(low: int, high: int, value: int, name: str) -> QSpinBox:
+        box = QSpinBox(objectName=name)
+        box.setRange(low, high)
+        box.setValue(value)
+        return box
+
+    def _build(self) -> None:
+        item = self.plot.getPlotItem()
+        item.setMenuEnabled(False)
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.setLabel("bottom", "pad ratio (share of the padded tensor that is padding)")
+        item.setLabel("left", "time per pool (ms)")
+        self.legend = item.addLegend(offset=(-10, 10))
+        self.lines: dict[str, pg.PlotDataItem] = {}
+        for name in (*STRATEGIES, "ideal"):
+            label = "ideal: padded at the lowest ratio × real share" if name == "ideal" else name
+            line = pg.PlotDataItem(
+                name=label, symbol=None if name == "ideal" else "o", symbolSize=9
+            )
+            item.addItem(line)
+            self.lines[name] = line
+        self.plot.setXRange(0, 1)
+
+        self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
+
+        self.settings = QWidget()
+        settings = QHBoxLayout(self.settings)
+        settings.setContentsMargins(0, 0, 0, 0)
+        for label, widget in (
+            ("device", self.device_combo),
+            ("hidden", self.hidden_spin),
+            ("batch size", self.batch_spin),
+            ("max length", self.max_len_spin),
+        ):
+            settings.addWidget(QLabel(label))
+            settings.addWidget(widget)
+        settings.addWidget(self.quick_box)
+        settings.addStretch(1)
+        controls = QHBoxLayout()
+        controls.addWidget(self.start_button)
+        controls.addWidget(self.stop_button)
+        controls.addWidget(self.progress, 1)
+        body = QHBoxLayout()
+        body.addWidget(self.plot, 1)
+        body.addWidget(self.table)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.settings)
+        layout.addLayout(controls)
+        layout.addWidget(self.recommendation)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.setup_label)
+
+    def _fill_devices(self) -> None:
+        from padviz.core.devices import available_devices
+
+        self.device_combo.clear()
+        kinds = {}
+        for device in available_devices():
+            kind = device.id.split(":")[0]
+            kinds.setdefault(kind, device.name)  # bench times the first device of a kind
+        for kind, name in kinds.items():
+            self.device_combo.addItem(f"{kind} — {name}", kind)
+        self.device_combo.setCurrentIndex(1 if self.device_combo.count() > 1 else 0)
+
+    # -- running ---------------------------------------------------------------------------
+    def config(self, **overrides: Any) -> dict[str, Any]:
+        """The BenchConfig (as a dict) the controls describe, with `overrides` on top."""
+        from padviz.core.bench import BenchConfig
+
+        values: dict[str, Any] = {
+            "device": self.device_combo.currentData(),
+            "hidden": self.hidden_spin.value(),
+            "batch_size": self.batch_spin.value(),
+            "max_len": self.max_len_spin.value(),
+        }
+        values.update(overrides)
+        config = (
+            BenchConfig.quick(**values) if self.quick_box.isChecked() else BenchConfig(**values)
+        )
+        config.validate()
+        return dataclasses.asdict(config)
+
+    def start(self, **overrides: Any) -> None:
+        """Measure in a worker process (ignored while a measurement runs)."""
+        if self._client is not None:
+            return
+        try:
+            config = self.config(**overrides)
+        except (TypeError, ValueError) as exc:
+            self._show_error(str(exc))
+            return
+        self.rows, self.result, self.fraction = [], None, 0.0
+        self._redraw()
+        self.progress.setValue(0)
+        self.recommendation.setText("Measuring… (the worker loads torch first)")
+        self._client = BenchClient(config)
+        self._timer.start()
+        self._set_running(True)
+
+    def stop(self) -> None:
+        """Stop after the current round; the pad ratios measured so far stay."""
+        if self._client is not None:
+            self._client.request_stop()
+            self.stop_button.setEnabled(False)
+            self.recommendation.setText("Stopping after the current round…")
+
+    def shutdown(self) -> None:
+        """End the worker at once (the window is closing)."""
+        self._timer.stop()
+        if self._client is not None:
+            self._client.stop()
+            self._client = None
+        self._set_running(False)
+
+    def poll(self) -> None:
+        if self._client is None:
+            return
+        for message in self._client.poll():
+            kind = message[0]
+            if kind == "progress":
+                self.fraction = message[1]
+                self.progress.setValue(round(self.fraction * 1000))
+                if message[2] is not None:
+                    self.rows.append(message[2])
+                    self._redraw()
+            elif kind == "result":
+                self.result = message[1]
+                self.rows = list(self.result["rows"])
+                self._redraw()
+                self._show_result(self.result)
+                self.shutdown()
+            elif kind == "error":
+                self._show_error(message[1])
+                self.shutdown()
+            elif kind == "crash":
+                self._show_error(message[1].strip().splitlines()[-1])
+                self.shutdown()
+            elif kind == "died":
+                self._show_error(f"the bench worker stopped unexpectedly (exit code {message[1]})")
+                self.shutdown()
+            if self._client is None:
+                return
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        self.settings.setEnabled(not running)
+
+    def _show_error(self, message: str) -> None:
+        self.recommendation.setStyleSheet(f"color: {current_theme().error}")
+        self.recommendation.setText(f"error: {message}")
+
+    def _show_result(self, result: dict[str, Any]) -> None:
+        self.recommendation.setStyleSheet("")
+        done = len(result["rows"])
+        planned = len(result["pad_ratios"])
+        prefix = "" if not result["interrupted"] else f"Stopped: {done} of {planned} pad ratios. "
+        self.recommendation.setText(f"<b>{prefix}{result['recommendation']}</b>")
+        self.setup_label.setText(
+            f"{result['device_name']}, torch {result['torch']}: LSTM hidden {result['hidden']}, "
+            f"pools of {result['buckets']} batches of {result['batch_size']}, max length "
+            f"{result['max_len']}; median of {result['reps']} pools after {result['warmup']} "
+            "warm-up, per pad ratio"
+        )
+
+    def _redraw(self) -> None:
+        series = bench_series(self.rows)
+        for name, line in self.lines.items():
+            line.setData(series["pad_ratio"], series[name])
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(sorted(self.rows, key=lambda row: row["pad_ratio"])):
+            cells = (
+                f"{row['pad_ratio']:.2f}",
+                f"{row['padded_ms']:.2f}",
+                f"{row['packed_ms']:.2f}",
+                f"{row['bucketed_ms']:.2f}",
+                f"{row['packed_over_padded']:.2f}",
+                f"{row['bucketed_over_padded']:.2f}",
+                f"{row['ideal']:.2f}",
+            )
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+
+    # -- look ------------------------------------------------------------------------------
+    def apply_theme(self, theme: Theme) -> None:
+        fg = qcolor(theme.foreground)
+        self.plot.setBackground(qcolor(theme.background))
+        item = self.plot.getPlotItem()
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).setPen(pg.mkPen(fg))
+            item.getAxis(axis).setTextPen(pg.mkPen(fg))
+        for name, index in SERIES_COLOR_INDEX.items():
+            color = qcolor(theme.series[index])
+            self.lines[name].setPen(pg.mkPen(color, width=3))
+            self.lines[name].setSymbolBrush(pg.mkBrush(color))
+            self.lines[name].setSymbolPen(pg.mkPen(color))
+        self.lines["ideal"].setPen(pg.mkPen(fg, width=2, style=Qt.PenStyle.DashLine))
+        self.legend.setLabelTextColor(fg)
+
+    def set_presentation(self, on: bool) -> None:
+        """Hide the settings and the table so the plot and the recommendation fill the tab."""
+        self.settings.setVisible(not on)
+        self.table.setVisible(not on)

@@ -1,0 +1,352 @@
+"""The explorer: make a batch, watch torch pad, mask and pack it in four linked heatmaps."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from padviz.core.codegen import layout_code
+from padviz.core.layout import Layout, compare_waste, compute_layout, describe_cell
+from padviz.core.views import (
+    JaggedGrid,
+    PackedGrid,
+    PaddedGrid,
+    describe_time,
+    format_values,
+    time_cells,
+)
+from padviz.gui.explorer.batch_editor import BatchEditor
+from padviz.gui.explorer.code_view import CodePanel
+from padviz.gui.explorer.generator_box import GeneratorBox
+from padviz.gui.explorer.heatmap import HeatmapView
+from padviz.gui.explorer.legend import Legend
+from padviz.gui.explorer.options_panel import OptionsPanel
+from padviz.gui.explorer.pitfall_panel import PitfallPanel
+from padviz.gui.explorer.text_box import TextBox
+from padviz.gui.explorer.views import JaggedView, MaskView, PackedView, PaddedView
+from padviz.gui.explorer.waste_meter import WasteMeter
+from padviz.gui.state import AppState
+
+HOVER_HINT = "Point at a cell to follow its token through every view."
+VIEW_NAMES = ("padded", "mask", "packed", "jagged")
+EXPORT_FORMATS = ("png", "svg")
+CODE_MIN_WIDTH = 360
+
+
+class ExplorerPanel(QWidget):
+    """The Explorer tab. Recomputes the layout (padviz.core) when the state changes, but only
+    while it is visible; a hidden panel catches up when shown.
+
+    For other panels and lessons: `highlight_time(t)`, `highlight_cells(cells)`,
+    `set_presentation(on)`, `export_view(name, path)`, `export_all(folder, fmt)`."""
+
+    statusMessage = Signal(str)  # the hover line, also for a status bar
+    layoutChanged = Signal(object)  # the Layout just drawn (the time walk follows it)
+
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("explorerPanel")
+        self.state = state
+        self.layout_: Layout | None = None
+        self._stale = True
+        self._lit: tuple[str, object] | None = None  # ("time", t) or ("cells", array)
+        self.current_view = "padded"
+
+        self.padded_view = PaddedView()
+        self.mask_view = MaskView()
+        self.packed_view = PackedView()
+        self.jagged_view = JaggedView()
+        self.views: dict[str, HeatmapView] = {
+            "padded": self.padded_view,
+            "mask": self.mask_view,
+            "packed": self.packed_view,
+            "jagged": self.jagged_view,
+        }
+        for name, view in self.views.items():
+            view.cellHovered.connect(lambda cell, name=name: self._hovered(name, cell))
+        self.packed_view.timeHovered.connect(self._time_hovered)
+
+        self.editor = BatchEditor(state)
+        self.generator = GeneratorBox(state)
+        self.text_box = TextBox(state)
+        self.options_panel = OptionsPanel(state)
+        self.waste = WasteMeter()
+        self.pitfall_panel = PitfallPanel()
+        self.code_panel = CodePanel()
+        self.code_panel.hide()
+        self.legend = Legend()
+
+        self.batch_info = QLabel()
+        self.batch_info.setObjectName("batchInfoLabel")
+        self.batch_info.setWordWrap(True)
+        self.show_code_button = QPushButton("Show &code")
+        self.show_code_button.setObjectName("showCodeButton")
+        self.show_code_button.setCheckable(True)
+        self.show_code_button.setToolTip("The exact torch code behind these views")
+        self.show_code_button.toggled.connect(self.set_code_visible)
+        self.hover_label = QLabel(HOVER_HINT)
+        self.hover_label.setObjectName("hoverStatus")
+        self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self._build()
+        state.changed.connect(self.refresh)
+
+    # -- building --------------------------------------------------------------------------
+    def _build(self) -> None:
+        tabs = QTabWidget()
+        tabs.setObjectName("batchSourceTabs")
+        tabs.addTab(self.editor, "Batch")
+        tabs.addTab(self.generator, "Generate")
+        tabs.addTab(self.text_box, "Text")
+        column = QWidget()
+        col_layout = QVBoxLayout(column)
+        col_layout.setContentsMargins(0, 0, 0, 0)
+        col_layout.addWidget(tabs, 1)
+        col_layout.addWidget(self.options_panel)
+        self.editor_column = QScrollArea()
+        self.editor_column.setObjectName("explorerEditors")
+        self.editor_column.setWidgetResizable(True)
+        self.editor_column.setFrameShape(QFrame.Shape.NoFrame)
+        self.editor_column.setWidget(column)
+        self.editor_column.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scrollbar = self.editor_column.verticalScrollBar().sizeHint().width()
+        self.editor_column.setMinimumWidth(column.minimumSizeHint().width() + scrollbar)
+
+        header = QHBoxLayout()
+        header.addWidget(self.batch_info, 1)
+        header.addWidget(self.show_code_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        for k, view in enumerate((self.padded_view, self.mask_view, self.packed_view)):
+            top.addWidget(view)
+            top.setStretchFactor(k, 13 if view is self.packed_view else 10)
+        middle = QSplitter(Qt.Orientation.Vertical)
+        middle.addWidget(top)
+        middle.addWidget(self.jagged_view)
+        middle.setStretchFactor(0, 5)
+        middle.setStretchFactor(1, 1)
+        self.jagged_view.setMinimumHeight(140)
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.waste, 0)
+        bottom.addWidget(self.pitfall_panel, 1)
+
+        views_area = QWidget()
+        views_layout = QVBoxLayout(views_area)
+        views_layout.setContentsMargins(0, 0, 0, 0)
+        views_layout.addLayout(header)
+        views_layout.addWidget(middle, 1)
+        views_layout.addWidget(self.legend)
+        views_layout.addWidget(self.hover_label)
+        views_layout.addLayout(bottom)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.editor_column)
+        self.splitter.addWidget(views_area)
+        self.splitter.addWidget(self.code_panel)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([self.editor_column.minimumWidth(), 1200, 480])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+    # -- computing and showing ----------------------------------------------------------------
+    def refresh(self) -> None:
+        """Lay the state's batch out and show it in every view (deferred while hidden)."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        batch, options = self.state.batch, self.state.options
+        try:
+            layout = compute_layout(batch, options)
+            waste = compare_waste(batch, options)
+        except ValueError as exc:  # the last good layout stays on screen
+            self.pitfall_panel.show_pitfalls([], failure=str(exc))
+            return
+        self.layout_ = layout
+        self.padded_view.set_grid(PaddedGrid(layout))
+        self.mask_view.set_grid(PaddedGrid(layout, kind="mask"))
+        self.packed_view.set_grid(PackedGrid(layout))
+        self.jagged_view.set_grid(JaggedGrid(layout))
+        self.waste.show_stats(waste, options.order, options.buckets)
+        self.pitfall_panel.show_pitfalls(layout.pitfalls, layout.pack_error)
+        pad_text = format_values(layout, np.array([options.padding_value]))[0]
+        self.legend.set_batch_info(batch.vocab_size, pad_text)
+        self.batch_info.setText(self._batch_words(layout))
+        if self.code_panel.isVisible():
+            self.code_panel.set_code(layout_code(batch, options))
+        self._clear_hover()
+        self._apply_lit()
+        self.layoutChanged.emit(layout)
+
+    def _batch_words(self, layout: Layout) -> str:
+        b = layout.batch
+        name = f"<b>{html.escape(b.name)}</b>: " if b.name else ""
+        desc = b.description or f"{layout.B} sequences, lengths {min(b.lengths)}..{max(b.lengths)}"
+        return name + html.escape(desc)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    # -- hover -----------------------------------------------------------------------------
+    def _hovered(self, name: str, cell: tuple[int, int] | None) -> None:
+        self.current_view = name
+        grid = self.views[name].grid
+        key = None if cell is None or grid is None else grid.key_at(*cell)
+        if key is None or self.layout_ is None:
+            self._clear_hover()
+            return
+        keys = np.array([key])
+        for view in self.views.values():
+            view.set_hover_cells(view.grid.cells_of(keys))
+        self._say(describe_cell(self.layout_, *key))
+
+    def _time_hovered(self, t: int | None) -> None:
+        if t is None or self.layout_ is None:
+            self._clear_hover()
+            return
+        self._show_cells(
+            time_cells(self.layout_, t), self.packed_view.grid.cells_at_time(t), "hover"
+        )
+        self._say(describe_time(self.layout_, t))
+
+    def _clear_hover(self) -> None:
+        for view in self.views.values():
+            view.set_hover_cells(None)
+        self._say(HOVER_HINT)
+
+    def _say(self, text: str) -> None:
+        if text != self.hover_label.text():
+            self.hover_label.setText(text)
+            self.statusMessage.emit(text)
+
+    # -- highlights (lessons, the packed-time animation) -----------------------------------------
+    def highlight_time(self, t: int | None) -> None:
+        """Light the packed rows of time step t in packedView and the cells they hold in the
+        other views; None clears."""
+        self._lit = None if t is None else ("time", int(t))
+        self._apply_lit()
+
+    def highlight_cells(self, cells: Iterable[tuple[int, int]]) -> None:
+        """Light these batch cells (row, t) in every view that draws them; [] clears."""
+        keys = np.asarray(list(cells), np.int64).reshape(-1, 2)
+        self._lit = ("cells", keys) if len(keys) else None
+        self._apply_lit()
+
+    def lit_cells(self, name: str) -> np.ndarray:
+        """(K, 2) the drawn cells (r, c) lit now in view `name`."""
+        return self.views[name].lit.cells
+
+    def _apply_lit(self) -> None:
+        lay = self.layout_
+        if lay is None or self._lit is None:
+            for view in self.views.values():
+                view.set_lit_cells(None)
+            return
+        kind, what = self._lit
+        if kind == "time":
+            self._show_cells(
+                time_cells(lay, what), self.packed_view.grid.cells_at_time(what), "lit"
+            )
+        else:
+            keys = what[
+                (what[:, 0] >= 0) & (what[:, 0] < lay.B) & (what[:, 1] >= 0) & (what[:, 1] < lay.T)
+            ]
+            self._show_cells(keys, None, "lit")
+
+    def _show_cells(self, keys: np.ndarray, packed_cells: np.ndarray | None, which: str) -> None:
+        for name, view in self.views.items():
+            cells = packed_cells if name == "packed" and packed_cells is not None else None
+            if cells is None:
+                cells = view.grid.cells_of(keys)
+            (view.set_lit_cells if which == "lit" else view.set_hover_cells)(cells)
+
+    # -- code, presentation, export ----------------------------------------------------------------
+    def set_code_visible(self, on: bool) -> None:
+        if self.show_code_button.isChecked() != on:
+            self.show_code_button.setChecked(on)
+            return
+        self.code_panel.setVisible(on)
+        if on:
+            self.code_panel.set_code(layout_code(self.state.batch, self.state.options))
+            editors, views, code = self.splitter.sizes()
+            if code < CODE_MIN_WIDTH:  # make room: a panel shown at width 0 would look broken
+                wanted = max(CODE_MIN_WIDTH, (editors + views + code) // 3)
+                self.splitter.setSizes([editors, max(views + code - wanted, 0), wanted])
+
+    def set_presentation(self, on: bool) -> None:
+        """Hide the editing controls, the code, the hover hint and the one-line waste summary
+        so the views fill the space (the waste table stays: lessons highlight it)."""
+        self.editor_column.setVisible(not on)
+        self.hover_label.setVisible(not on)
+        self.waste.label.setVisible(not on)
+        self.show_code_button.setVisible(not on)
+        self.code_panel.setVisible(not on and self.show_code_button.isChecked())
+
+    def export_view(self, name: str, path: str | Path) -> Path:
+        """Write view `name` (one of VIEW_NAMES) to a .png (pyqtgraph's ImageExporter, at twice
+        the screen size) or .svg file. SVG goes through Qt's QSvgGenerator: pyqtgraph 0.14's
+        SVGExporter fails on the closed paths Qt 6 writes (pyqtgraph issue #3495)."""
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"cannot export to {path.name!r}: use a .png or .svg file name")
+        if name not in self.views:
+            raise ValueError(f"unknown view {name!r} (views: {', '.join(VIEW_NAMES)})")
+        view = self.views[name]
+        if fmt == "png":
+            from pyqtgraph import exporters
+
+            exporter = exporters.ImageExporter(view.ci)
+            exporter.parameters()["width"] = max(view.width(), 200) * 2
+            exporter.export(str(path))
+        else:
+            _write_svg(view, path, f"padviz {name} view")
+        if not path.is_file():
+            raise OSError(f"could not write {path}")
+        return path
+
+    def export_all(self, folder: str | Path, fmt: str = "png") -> list[Path]:
+        """Write every view into `folder` as padded.png, mask.png, ... (or .svg)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        return [self.export_view(name, folder / f"{name}.{fmt}") for name in VIEW_NAMES]
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self.code_panel.apply_font()
+            self.legend.updateGeometry()
+        super().changeEvent(event)
+
+
+def _write_svg(widget: QWidget, path: Path, title: str) -> None:
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(widget.size())
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setTitle(title)
+    painter = QPainter(generator)
+    widget.render(painter)
+    painter.end()

@@ -1,0 +1,155 @@
+"""What padding costs: the core's waste statistics for the batch as given, sorted and bucketed.
+
+Drawn with plain text and rectangles (no rich-text tables), so it repaints in well under a
+millisecond on every edit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from padviz.core.layout import ORDERS, WasteStats
+from padviz.gui.theme import current_theme, qcolor, theme_notifier
+
+ROWS = (
+    ("real tokens", lambda s: f"{s.real_tokens:,}"),
+    ("pad cells", lambda s: f"{s.pad_cells:,}"),
+    ("total cells", lambda s: f"{s.total_cells:,}"),
+    ("pad ratio", lambda s: f"{s.pad_ratio:.1%}"),
+    ("padded memory", lambda s: format_bytes(s.padded_bytes)),
+    ("packed memory", lambda s: format_bytes(s.packed_bytes)),
+)
+
+
+def format_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    size = n / 1024
+    for unit in ("KiB", "MiB"):
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def summary_text(stats: WasteStats) -> str:
+    """The one-line reading of the current layout (wasteLabel)."""
+    return (
+        f"Waste: {stats.pad_cells:,} pad cells of {stats.total_cells:,} "
+        f"({stats.pad_ratio:.1%} padding); padded {format_bytes(stats.padded_bytes)} vs "
+        f"packed {format_bytes(stats.packed_bytes)} ({stats.feature_size} x {stats.dtype} per cell)"
+    )
+
+
+class WasteTable(QWidget):
+    """The figures for every order side by side, the current one in bold, each column topped
+    by a bar: real tokens (mask colour) then pads (pad colour)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("wasteTable")
+        self.stats: dict[str, WasteStats] = {}
+        self.current = "given"
+        self.buckets = 2
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        theme_notifier().themeChanged.connect(self._theme_changed)
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.update()
+
+    def set_stats(self, stats: dict[str, WasteStats], current: str, buckets: int) -> None:
+        self.stats, self.current, self.buckets = stats, current, buckets
+        self.updateGeometry()
+        self.update()
+
+    def _headers(self) -> list[str]:
+        names = {"given": "as given", "sorted": "sorted", "bucketed": f"bucketed ({self.buckets})"}
+        return [names[o] + (" ◀" if o == self.current else "") for o in ORDERS]
+
+    def _column_widths(self) -> tuple[float, float]:
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm = self.fontMetrics()
+        first = max(fm.horizontalAdvance(name) for name, _ in ROWS) + 12
+        texts = self._headers() + [fmt(s) for s in self.stats.values() for _, fmt in ROWS]
+        other = max((QFontMetricsF(bold).horizontalAdvance(t) for t in texts), default=60) + 16
+        return first, other
+
+    def sizeHint(self) -> QSize:
+        first, other = self._column_widths()
+        line = self.fontMetrics().height()
+        return QSize(int(first + 3 * other), int(line * (len(ROWS) + 2.4)))
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event) -> None:
+        if not self.stats:
+            return
+        theme = current_theme()
+        p = QPainter(self)
+        fg, muted = qcolor(theme.foreground), qcolor(theme.muted)
+        line = float(self.fontMetrics().height())
+        first, other = self._column_widths()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        for k, (order, head) in enumerate(zip(ORDERS, self._headers(), strict=False)):
+            x = first + k * other
+            p.setFont(bold if order == self.current else self.font())
+            p.setPen(fg)
+            p.drawText(QRectF(x, 0, other - 4, line), right, head)
+            for r, (_, fmt) in enumerate(ROWS):
+                p.drawText(
+                    QRectF(x, (r + 1) * line, other - 4, line), right, fmt(self.stats[order])
+                )
+            self._bar(
+                p,
+                QRectF(x + 8, (len(ROWS) + 1.3) * line, other - 12, line * 0.8),
+                self.stats[order].pad_ratio,
+                theme,
+                muted,
+            )
+        p.setFont(self.font())
+        p.setPen(fg)
+        for r, (name, _) in enumerate(ROWS):
+            p.drawText(QRectF(0, (r + 1) * line, first, line), left, name)
+        p.end()
+
+    @staticmethod
+    def _bar(p: QPainter, rect: QRectF, pad_ratio: float, theme, outline) -> None:
+        real = rect.width() * (1 - pad_ratio)
+        p.fillRect(QRectF(rect.left(), rect.top(), real, rect.height()), qcolor(theme.mask_real))
+        p.fillRect(
+            QRectF(rect.left() + real, rect.top(), rect.width() - real, rect.height()),
+            qcolor(theme.pad),
+        )
+        p.setPen(QPen(outline, 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(rect)
+
+
+class WasteMeter(QWidget):
+    """wasteLabel (pad cells and pad ratio of the current layout, in words) over the table of
+    real tokens, pad cells, total cells, pad ratio and padded vs packed memory per order."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.label.setObjectName("wasteLabel")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = WasteTable()
+        layout.addWidget(self.label)
+        layout.addWidget(self.table)
+
+    def show_stats(self, stats: dict[str, WasteStats], current: str, buckets: int) -> None:
+        """`stats` from core compare_waste; `current` is the order the views use."""
+        text = summary_text(stats[current])
+        if text != self.label.text():
+            self.label.setText(text)
+        self.table.set_stats(stats, current, buckets)

@@ -1,0 +1,337 @@
+"""Lecture mode for the main window: presentation, zoom, themes, lessons and the time walk.
+
+`Lecture(window)` adds its actions to the window's File and View menus, a bottom dock with the
+packed-time walk and the lesson player, and remembers the look and the last batch between runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from padviz.core.lessons import LessonError, Step, load_lesson
+from padviz.core.views import time_cells
+from padviz.gui.lecture.appearance import Appearance, follow_font_in_plots, palette_for
+from padviz.gui.lecture.callout import Callout
+from padviz.gui.lecture.player import LessonPlayer
+from padviz.gui.lecture.session import Session
+from padviz.gui.lecture.timewalk import TimeWalk
+from padviz.gui.theme import THEMES, current_theme, set_theme, theme_notifier
+
+if TYPE_CHECKING:
+    from padviz.gui.main_window import MainWindow
+
+LESSON_FILTER = "padviz lesson (*.json);;All files (*)"
+TAB_TITLES = {"explorer": "Explorer", "training": "Training", "bench": "Bench"}
+THEME_TITLES = {"light": "&Light", "dark": "&Dark", "contrast": "&High contrast"}
+# Widgets that use the arrow keys themselves: there the arrows do not walk the lesson.
+_ARROW_USERS = (
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+)
+
+
+class Lecture(QObject):
+    """Everything a lecturer adds to the window; see the module docstring."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.explorer = window.explorer
+        self.appearance = Appearance(self)
+        self.session = Session(window)
+        self.presenting = False
+        self._callouts: list[Callout] = []
+        self._step_cells = np.zeros((0, 2), np.int64)
+
+        self.walk = TimeWalk()
+        self.player = LessonPlayer()
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.walk)
+        column.addWidget(self.player)
+        self.dock = QDockWidget("Lesson and time walk", window)
+        self.dock.setObjectName("lessonDock")
+        self.dock.setWidget(body)
+        self.dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        body.installEventFilter(self)  # the dock follows its content's height (_fit_dock)
+
+        self._build_actions()
+        self.player.lessonRequested.connect(self.open_lesson)
+        self.player.stepChanged.connect(self.show_step)
+        self.walk.timeChanged.connect(self._light_time)
+        self.explorer.layoutChanged.connect(self.walk.set_layout)
+        window.tabs.currentChanged.connect(self._tab_changed)
+        theme_notifier().themeChanged.connect(self._theme_changed)
+        self.appearance.changed.connect(self._font_changed)
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+        window.installEventFilter(self)
+
+        self.session.restore(self)
+        self._theme_changed(current_theme())  # the palette of the theme in force
+        self._tab_changed()
+
+    # -- actions ---------------------------------------------------------------------------------
+    def _action(self, text: str, name: str, keys: tuple[str | QKeySequence, ...] = ()) -> QAction:
+        action = QAction(text, self.window)
+        action.setObjectName(name)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        self.window.addAction(action)  # shortcuts work with the menu bar hidden, too
+        return action
+
+    def _build_actions(self) -> None:
+        w = self.window
+        self.open_lesson_action = self._action("Open &lesson…", "openLessonAction")
+        self.open_lesson_action.triggered.connect(self.open_lesson_dialog)
+        first_separator = next((a for a in w.file_menu.actions() if a.isSeparator()), None)
+        w.file_menu.insertAction(first_separator, self.open_lesson_action)
+
+        self.presentation_action = self._action("&Presentation mode", "presentationAction", ("F5",))
+        self.presentation_action.setCheckable(True)
+        self.presentation_action.toggled.connect(self.set_presentation)
+        self.fullscreen_action = self._action("&Full screen", "fullScreenAction", ("F11",))
+        self.fullscreen_action.setCheckable(True)
+        self.fullscreen_action.toggled.connect(self.set_fullscreen)
+        self.leave_action = self._action("Leave presentation", "leavePresentationAction", ("Esc",))
+        self.leave_action.triggered.connect(self.leave)
+        self.leave_action.setEnabled(False)  # Esc stays with the widgets until then
+        zoom_in = self._action(
+            "Zoom &in", "zoomInAction", ("Ctrl+=", QKeySequence.StandardKey.ZoomIn)
+        )
+        zoom_in.triggered.connect(lambda: self.set_zoom(self.appearance.bigger()))
+        zoom_out = self._action("Zoom &out", "zoomOutAction", ("Ctrl+-",))
+        zoom_out.triggered.connect(lambda: self.set_zoom(self.appearance.smaller()))
+        zoom_reset = self._action("&Actual size", "zoomResetAction", ("Ctrl+0",))
+        zoom_reset.triggered.connect(lambda: self.set_zoom(1.0))
+        self.next_action = self._action("&Next step", "nextStepAction", ("PgDown",))
+        self.next_action.triggered.connect(self.player.next)
+        self.prev_action = self._action("P&revious step", "prevStepAction", ("PgUp",))
+        self.prev_action.triggered.connect(self.player.previous)
+        self._arrows = [
+            QShortcut(QKeySequence(key), w, slot)
+            for key, slot in (
+                ("Right", self.player.next),
+                ("Down", self.player.next),
+                ("Left", self.player.previous),
+                ("Up", self.player.previous),
+            )
+        ]
+
+        menu = w.view_menu
+        menu.addSeparator()
+        for action in (self.presentation_action, self.fullscreen_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        for action in (zoom_in, zoom_out, zoom_reset):
+            menu.addAction(action)
+        themes = menu.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in THEMES:
+            action = QAction(THEME_TITLES.get(name, name), self, checkable=True)
+            action.setObjectName(f"theme_{name}")
+            action.triggered.connect(lambda _=False, name=name: self.set_theme(name))
+            group.addAction(action)
+            themes.addAction(action)
+            self.theme_actions[name] = action
+        self.theme_actions[current_theme().name].setChecked(True)
+        menu.addSeparator()
+        menu.addAction(self.dock.toggleViewAction())
+        menu.addAction(self.next_action)
+        menu.addAction(self.prev_action)
+
+    # -- presentation ----------------------------------------------------------------------------
+    def set_presentation(self, on: bool) -> None:
+        """Large type; editing controls, menus and status bar hidden: the views fill the screen."""
+        self.presenting = on
+        if self.presentation_action.isChecked() != on:
+            self.presentation_action.setChecked(on)
+            return
+        w = self.window
+        for i in range(w.tabs.count()):
+            w.tabs.widget(i).set_presentation(on)  # every panel hides its editing controls
+        self.player.set_presentation(on)
+        self.walk.set_presentation(on)
+        w.menuBar().setVisible(not on)
+        w.statusBar().setVisible(not on)
+        self.dock.setTitleBarWidget(QWidget() if on else None)
+        self.appearance.set_presenting(on)
+        self._update_leave()
+
+    def set_fullscreen(self, on: bool) -> None:
+        if self.fullscreen_action.isChecked() != on:
+            self.fullscreen_action.setChecked(on)
+            return
+        if on:
+            self.window.showFullScreen()
+        else:
+            self.window.showNormal()
+        self._update_leave()
+
+    def _update_leave(self) -> None:
+        self.leave_action.setEnabled(self.presenting or self.fullscreen_action.isChecked())
+
+    def leave(self) -> None:
+        """Esc: back to the normal window."""
+        self.set_fullscreen(False)
+        self.set_presentation(False)
+
+    def set_zoom(self, zoom: float) -> None:
+        """Zoom the whole interface (and remember it)."""
+        self.appearance.set_zoom(zoom)
+        self.session.save_look(self)
+
+    def set_theme(self, name: str) -> None:
+        """Switch the theme of every view and widget (and remember it)."""
+        set_theme(name)
+        self.session.save_look(self)
+
+    def _font_changed(self) -> None:
+        follow_font_in_plots(self.window, QApplication.font())
+
+    def _theme_changed(self, theme) -> None:
+        QApplication.instance().setPalette(palette_for(theme))
+        self.theme_actions[theme.name].setChecked(True)
+        for callout in self._callouts:
+            callout.update()
+
+    # -- lessons ---------------------------------------------------------------------------------
+    def start(self, lesson: str | None = None, *, present: bool = False) -> None:
+        """How `padviz --lesson NAME --present` opens: on a lesson, in presentation mode."""
+        if lesson is not None:
+            self.open_lesson(lesson)
+        if present:
+            self.set_presentation(True)
+
+    def _report(self, message: str) -> None:
+        """Show an error where it is seen, in presentation mode too (no status bar there)."""
+        self.window.show_error(message)
+        self.player.show_error(message)
+
+    def ask_lesson_path(self) -> Path | None:
+        """The lesson file to open (tests replace this dialog)."""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", "", LESSON_FILTER)
+        return Path(path) if path else None
+
+    def open_lesson_dialog(self) -> bool:
+        path = self.ask_lesson_path()
+        return path is not None and self.open_lesson(str(path.resolve()))
+
+    def open_lesson(self, key: str, step: int = 0) -> bool:
+        """Load a shipped lesson (by name) or a lesson file (by path) and show `step` (from 0).
+        A bad lesson is reported in the window; the current one stays."""
+        if not self.window.maybe_keep_changes():
+            self.player.select_current()
+            return False
+        try:
+            lesson = load_lesson(key)
+        except LessonError as exc:
+            self._report(str(exc))
+            self.player.select_current()
+            return False
+        if Path(key).suffix == ".json":
+            self.player.add_file(key, lesson.title)
+            self.session.save_lesson_files(self.player.files())
+        self.player.set_lesson(lesson, key, step)
+        return True
+
+    def show_step(self, step: Step) -> None:
+        """Put the window in the state the step describes."""
+        w = self.window
+        self._show_tab(step.tab)
+        state = w.state
+        if state.batch is not step.batch:
+            state.set_batch(step.batch, edited=False)
+        if state.path is not None:
+            state.set_path(None)  # Save must not write a lesson's batch over the last file
+        state.set_options(step.options)
+        if step.training is not None:
+            w.training.apply_lesson(step.training)
+        if "codeView" in step.highlight.views:
+            self.explorer.set_code_visible(True)
+        self._call_out(step.highlight.views)
+        self._step_cells = step.highlight_cells()
+        self.walk.set_layout(step.layout)
+        self.walk.set_time(step.highlight.time, force=True)
+
+    def _show_tab(self, tab: str) -> None:
+        tabs = self.window.tabs
+        titles = [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]
+        if TAB_TITLES[tab] in titles:
+            tabs.setCurrentIndex(titles.index(TAB_TITLES[tab]))
+        else:
+            self._report(f"this lesson step shows the {TAB_TITLES[tab]} tab, which is missing")
+
+    def _call_out(self, names: tuple[str, ...]) -> None:
+        for callout in self._callouts:
+            callout.remove()
+        targets = (self.window.findChild(QWidget, name) for name in names)
+        self._callouts = [Callout(target) for target in targets if target is not None]
+
+    # -- the time walk ---------------------------------------------------------------------------
+    def _light_time(self, t: int | None) -> None:
+        """Light time step t in the explorer, with the lesson step's own cells."""
+        cells = self._step_cells
+        if len(cells) == 0:
+            self.explorer.highlight_time(t)
+            return
+        layout = self.walk.layout_
+        if t is not None and layout is not None:
+            cells = np.concatenate([time_cells(layout, t), cells])
+        self.explorer.highlight_cells(cells)
+
+    def _tab_changed(self, *_args) -> None:
+        """The walk belongs to the explorer: shown (and playing) only on its tab."""
+        self.walk.setVisible(self.window.tabs.currentWidget() is self.explorer)
+
+    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        """Arrow keys walk the lesson unless the focused widget uses them itself."""
+        free = not isinstance(now, _ARROW_USERS)
+        for shortcut in self._arrows:
+            shortcut.setEnabled(free)
+
+    def _fit_dock(self) -> None:
+        """Make the dock as tall as its content: the caption's lines, the walk if shown."""
+        body = self.dock.widget()
+        width = body.width() or self.window.width()
+        height = body.heightForWidth(width) if body.hasHeightForWidth() else -1
+        height = max(height, body.minimumSizeHint().height())
+        self.window.resizeDocks([self.dock], [height], Qt.Orientation.Vertical)
+
+    # -- events ----------------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.dock.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_dock()
+        elif obj is self.window and event.type() == QEvent.Type.Close:
+            self.walk.set_playing(False)
+            self.session.save(self)
+        return False

@@ -1,0 +1,298 @@
+"""The padviz main window: tabs (Explorer, Training, Bench), menus, batch files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+from padviz.core.batch import BatchError, load_json, load_preset, preset_names, save_json
+from padviz.gui.bench_panel import BenchPanel
+from padviz.gui.explorer import ExplorerPanel
+from padviz.gui.explorer.panel import VIEW_NAMES
+from padviz.gui.lecture import Lecture
+from padviz.gui.settings import app_settings
+from padviz.gui.state import AppState
+from padviz.gui.training import TrainingPanel
+
+RECENT_KEY = "recent/files"
+MAX_RECENT = 8
+START_PRESET = "article"
+BATCH_FILTER = "padviz batch (*.json);;All files (*)"
+
+
+def _start_state() -> AppState:
+    try:
+        return AppState(load_preset(START_PRESET))
+    except BatchError:
+        return AppState()
+
+
+class MainWindow(QMainWindow):
+    """The app's window; builds without starting an event loop (a QApplication must exist).
+
+    Dialogs go through `ask_open_path`, `ask_save_path`, `ask_export_path`,
+    `ask_export_folder` and `ask_unsaved_changes`, so tests and scripts can answer them."""
+
+    def __init__(self, state: AppState | None = None) -> None:
+        super().__init__()
+        self.state = state if state is not None else _start_state()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.setCentralWidget(self.tabs)
+        self.explorer = ExplorerPanel(self.state)
+        self.add_tab(self.explorer, "Explorer")
+        self.training = TrainingPanel(self.state)
+        self.add_tab(self.training, "Training")
+        self.bench = BenchPanel()
+        self.add_tab(self.bench, "Bench")
+        QApplication.instance().aboutToQuit.connect(self.stop_workers)
+
+        self.file_menu = self.menuBar().addMenu("&File")
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self._build_file_menu()
+        self._build_view_menu()
+        self.help_menu.addAction("&About padviz", self._about)
+
+        self.state.dirtyChanged.connect(self.setWindowModified)
+        self.state.pathChanged.connect(lambda _path: self._update_title())
+        self.state.changed.connect(self._update_title)
+        self._update_title()
+        self.statusBar()
+        self.resize(1600, 1000)
+        self.lecture = Lecture(self)  # presentation, lessons, time walk, remembered settings
+
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        """Add a panel as a tab of the main window; returns its index."""
+        return self.tabs.addTab(widget, title)
+
+    # -- menus -----------------------------------------------------------------------------
+    def _build_file_menu(self) -> None:
+        menu = self.file_menu
+        self.open_action = menu.addAction("&Open batch…", self.open_dialog)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.recent_menu = menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        presets = menu.addMenu("Open &preset")
+        for name in preset_names():
+            presets.addAction(name, lambda name=name: self.open_preset(name))
+        menu.addSeparator()
+        self.save_action = menu.addAction("&Save batch", self.save)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_as_action = menu.addAction("Save batch &as…", self.save_as)
+        self.save_as_action.setShortcut(QKeySequence.StandardKey.SaveAs)
+        menu.addSeparator()
+        menu.addAction("&Export current view…", self.export_current_view)
+        menu.addAction("Export a&ll views…", self.export_all_views)
+        menu.addSeparator()
+        self.training.add_file_actions(menu)
+        menu.addSeparator()
+        quit_action = menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+
+    def _build_view_menu(self) -> None:
+        self.show_code_action = QAction("Show &code", self)
+        self.show_code_action.setCheckable(True)
+        self.show_code_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        button = self.explorer.show_code_button
+        self.show_code_action.toggled.connect(button.setChecked)
+        button.toggled.connect(self.show_code_action.setChecked)
+        self.view_menu.addAction(self.show_code_action)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for path in files:
+            self.recent_menu.addAction(path, lambda path=path: self.open_file(path))
+        if not files:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About padviz",
+            "padviz shows how variable-length sequences are padded, masked and packed for RNN "
+            "training in PyTorch, and what each choice costs.",
+        )
+
+    def _update_title(self) -> None:
+        path = self.state.path
+        name = path.name if path is not None else (self.state.batch.name or "untitled")
+        self.setWindowTitle(f"padviz — {name}[*]")
+        self.setWindowModified(self.state.dirty)
+
+    # -- recent files ----------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = app_settings().value(RECENT_KEY, [])
+        if isinstance(value, str):  # QSettings gives a lone entry back as a string
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def _remember(self, path: Path) -> None:
+        entry = str(path.resolve())
+        files = [entry] + [f for f in self.recent_files() if f != entry]
+        settings = app_settings()
+        settings.setValue(RECENT_KEY, files[:MAX_RECENT])
+        settings.sync()
+
+    # -- files -----------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        """Errors are shown in the window (status bar), never only on a terminal."""
+        self.statusBar().showMessage(f"error: {message}")
+
+    def open_file(self, path: str | Path) -> bool:
+        """Load a batch file (asking first when there are unsaved changes)."""
+        if not self.maybe_keep_changes():
+            return False
+        path = Path(path)
+        try:
+            batch = load_json(path)
+        except BatchError as exc:
+            self.show_error(str(exc))
+            return False
+        self.state.set_batch(batch, edited=False)
+        self.state.set_path(path)
+        self._remember(path)
+        self.statusBar().showMessage(f"opened {path}", 5000)
+        return True
+
+    def open_preset(self, name: str) -> bool:
+        if not self.maybe_keep_changes():
+            return False
+        self.explorer.editor.load_preset(name)
+        return True
+
+    def save_file(self, path: str | Path) -> bool:
+        path = Path(path)
+        try:
+            save_json(self.state.batch, path)
+        except BatchError as exc:
+            self.show_error(str(exc))
+            return False
+        self.state.set_path(path)
+        self._remember(path)
+        self.statusBar().showMessage(f"saved {path}", 5000)
+        return True
+
+    def open_dialog(self) -> bool:
+        path = self.ask_open_path()
+        return path is not None and self.open_file(path)
+
+    def save(self) -> bool:
+        if self.state.path is None:
+            return self.save_as()
+        return self.save_file(self.state.path)
+
+    def save_as(self) -> bool:
+        path = self.ask_save_path()
+        return path is not None and self.save_file(path)
+
+    def export_current_view(self) -> bool:
+        name = self.explorer.current_view
+        path = self.ask_export_path(name)
+        if path is None:
+            return False
+        try:
+            self.explorer.export_view(name, path)
+        except (ValueError, OSError) as exc:
+            self.show_error(str(exc))
+            return False
+        self.statusBar().showMessage(f"exported the {name} view to {path}", 5000)
+        return True
+
+    def export_all_views(self) -> bool:
+        answer = self.ask_export_folder()
+        if answer is None:
+            return False
+        folder, fmt = answer
+        try:
+            paths = self.explorer.export_all(folder, fmt)
+        except (ValueError, OSError) as exc:
+            self.show_error(str(exc))
+            return False
+        self.statusBar().showMessage(f"exported {len(paths)} views to {folder}", 5000)
+        return True
+
+    # -- dialogs (override or patch these in tests) ----------------------------------------
+    def ask_open_path(self) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open batch", "", BATCH_FILTER)
+        return Path(path) if path else None
+
+    def ask_save_path(self) -> Path | None:
+        start = str(self.state.path or f"{self.state.batch.name or 'batch'}.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save batch", start, BATCH_FILTER)
+        if not path:
+            return None
+        return Path(path) if Path(path).suffix else Path(path).with_suffix(".json")
+
+    def ask_export_path(self, view: str) -> Path | None:
+        path, chosen = QFileDialog.getSaveFileName(
+            self, f"Export the {view} view", f"{view}.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if not path:
+            return None
+        suffix = ".svg" if "svg" in chosen else ".png"
+        return Path(path) if Path(path).suffix else Path(path).with_suffix(suffix)
+
+    def ask_export_folder(self) -> tuple[Path, str] | None:
+        folder = QFileDialog.getExistingDirectory(self, f"Export {', '.join(VIEW_NAMES)} into")
+        if not folder:
+            return None
+        box = QMessageBox(self)
+        box.setWindowTitle("Export all views")
+        box.setText("Export the views as:")
+        png = box.addButton("PNG", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("SVG", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is None or box.buttonRole(clicked) != QMessageBox.ButtonRole.AcceptRole:
+            return None
+        return Path(folder), "png" if clicked is png else "svg"
+
+    def ask_unsaved_changes(self) -> str:
+        """ "save", "discard" or "cancel": what to do with unsaved changes to the batch."""
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "The batch has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(answer, "cancel")
+
+    def maybe_keep_changes(self) -> bool:
+        """True when it is fine to replace or close the batch: nothing unsaved, or the user
+        saved or discarded it; False when they cancelled (or saving failed)."""
+        if not self.state.dirty:
+            return True
+        answer = self.ask_unsaved_changes()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def stop_workers(self) -> None:
+        """End every training and bench worker process (closing, quitting)."""
+        self.training.shutdown()
+        self.bench.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_keep_changes():
+            event.ignore()
+            return
+        self.stop_workers()
+        event.accept()

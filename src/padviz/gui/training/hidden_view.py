@@ -1,0 +1,173 @@
+"""The hidden-state truth view: final LSTM states for the explorer's batch, three ways.
+
+Heatmaps (rows: sequences, columns: hidden units, forward then backward when bidirectional) of
+the final hidden state from padded input, from packed input and from each sequence run alone,
+and per sequence how far the padded and the packed state are from the alone one. The numbers
+are computed by padviz.core.hidden_truth in the training worker; this view only draws them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from padviz.core.hidden_truth import describe
+from padviz.gui.theme import Theme, current_theme, qcolor
+
+HEATMAPS = (
+    ("padded", "padded input"),
+    ("packed", "packed input"),
+    ("alone", "each sequence alone"),
+)
+COLORMAP = "CET-CBD1"  # diverging and colour-blind safe, centred on h = 0
+BAR_HEIGHT = 0.36
+
+
+class HiddenStateView(QWidget):
+    """`show_truth(arrays)` draws an answer; `weightsChanged` / `refreshRequested` ask for one."""
+
+    weightsChanged = Signal()
+    refreshRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("hiddenStateView")
+        self.truth: dict[str, np.ndarray] | None = None
+        self.title = QLabel("<b>Hidden-state truth</b>: final h_n for the explorer's batch")
+        self.weights_combo = QComboBox(objectName="hiddenWeightsCombo")
+        self.weights_combo.addItem("initial weights", None)
+        self.refresh_button = QPushButton("Refresh", objectName="hiddenRefreshButton")
+        self.summary = QLabel("Computing…", objectName="hiddenSummary", wordWrap=True)
+        self.graphics = pg.GraphicsLayoutWidget()
+
+        cmap = pg.colormap.get(COLORMAP)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.images: dict[str, pg.ImageItem] = {}
+        self._splits: list[pg.InfiniteLine] = []
+        for col, (name, title) in enumerate(HEATMAPS):
+            plot = self.graphics.addPlot(row=0, col=col, title=title)
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.invertY(True)
+            plot.setLabel("bottom", "hidden unit")
+            image = pg.ImageItem(levels=(-1.0, 1.0))
+            image.setColorMap(cmap)
+            plot.addItem(image)
+            split = pg.InfiniteLine(angle=90, pen=pg.mkPen("k", width=2))
+            split.setVisible(False)
+            plot.addItem(split)
+            self._splits.append(split)
+            if col:
+                plot.setYLink(self.plots["padded"])
+                plot.getAxis("left").setStyle(showValues=False)
+            self.plots[name] = plot
+            self.images[name] = image
+        self.colorbar = pg.ColorBarItem(
+            values=(-1.0, 1.0), colorMap=cmap, interactive=False, width=14
+        )
+        self.colorbar.setImageItem(list(self.images.values()))
+        self.graphics.addItem(self.colorbar, row=0, col=len(HEATMAPS))
+        diff = self.graphics.addPlot(row=0, col=len(HEATMAPS) + 1)
+        diff.setMenuEnabled(False)
+        diff.setMouseEnabled(x=False, y=False)
+        diff.invertY(True)
+        diff.setYLink(self.plots["padded"])
+        diff.getAxis("left").setStyle(showValues=False)
+        diff.setLabel("bottom", "max |h − h_alone|")
+        self.diff_plot = diff
+        self.bars: dict[str, pg.BarGraphItem] = {}
+        for name, offset in (("padded", -BAR_HEIGHT / 2), ("packed", BAR_HEIGHT / 2)):
+            bars = pg.BarGraphItem(x0=[], y=[], height=BAR_HEIGHT, width=[])
+            bars.setProperty("offset", offset)
+            diff.addItem(bars)
+            self.bars[name] = bars
+        self.graphics.ci.layout.setColumnStretchFactor(len(HEATMAPS) + 1, 1)
+        for col in range(len(HEATMAPS)):
+            self.graphics.ci.layout.setColumnStretchFactor(col, 2)
+
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(QLabel("weights:"))
+        header.addWidget(self.weights_combo)
+        header.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.graphics, 1)
+        self.weights_combo.currentIndexChanged.connect(self.weightsChanged)
+        self.refresh_button.clicked.connect(self.refreshRequested)
+        self.apply_theme(current_theme())
+
+    def weights_run(self) -> int | None:
+        """The run whose current weights to use, or None for the initial weights."""
+        return self.weights_combo.currentData()
+
+    def set_runs(self, labels: list[str]) -> None:
+        """Offer each run's current weights besides the initial ones (keeps the choice if it
+        still exists)."""
+        current = self.weights_combo.currentIndex()
+        self.weights_combo.blockSignals(True)
+        self.weights_combo.clear()
+        self.weights_combo.addItem("initial weights", None)
+        for run, label in enumerate(labels):
+            self.weights_combo.addItem(f"current weights: {label}", run)
+        self.weights_combo.setCurrentIndex(current if current < self.weights_combo.count() else 0)
+        self.weights_combo.blockSignals(False)
+
+    def show_error(self, message: str) -> None:
+        self.summary.setText(f"Cannot compute the hidden states: {message}")
+
+    def show_truth(self, truth: Mapping[str, np.ndarray]) -> None:
+        self.truth = dict(truth)
+        lengths = truth["lengths"]
+        width = truth["padded"].shape[1]
+        directions = int(truth["directions"])
+        ticks = [[(i, f"seq {i} · len {n}") for i, n in enumerate(lengths.tolist())]]
+        scale = max(float(truth["scale"]), 1e-6)
+        self.colorbar.setLevels((-scale, scale))
+        for name, _title in HEATMAPS:
+            self.images[name].setImage(np.ascontiguousarray(truth[name].T), levels=(-scale, scale))
+            self.images[name].setRect(0, -0.5, width, len(lengths))
+            self.plots[name].setXRange(0, width, padding=0)
+        self.plots["padded"].getAxis("left").setTicks(ticks)
+        self.plots["padded"].setYRange(-0.5, len(lengths) - 0.5, padding=0)
+        for split in self._splits:
+            split.setVisible(directions == 2)
+            split.setValue(width / 2)
+        suffix = " (forward | backward)" if directions == 2 else ""
+        for name, title in HEATMAPS:
+            self.plots[name].setTitle(title + suffix)
+        rows = np.arange(len(lengths), dtype=np.float64)
+        for name, bars in self.bars.items():
+            bars.setOpts(
+                x0=np.zeros(len(rows)),
+                y=rows + bars.property("offset"),
+                width=truth[f"{name}_diff"],
+                height=BAR_HEIGHT,
+            )
+        self.summary.setText(describe(self.truth))
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.graphics.setBackground(qcolor(theme.background))
+        fg = qcolor(theme.foreground)
+        for plot in [*self.plots.values(), self.diff_plot]:
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setPen(pg.mkPen(fg))
+                plot.getAxis(axis).setTextPen(pg.mkPen(fg))
+            plot.titleLabel.setText(plot.titleLabel.text, color=theme.foreground)
+        for split in self._splits:
+            split.setPen(pg.mkPen(fg, width=2))
+        colors = {"padded": theme.series[1], "packed": theme.series[2]}
+        for name, bars in self.bars.items():
+            bars.setOpts(brush=pg.mkBrush(qcolor(colors[name])), pen=pg.mkPen(None))
+        self.diff_plot.setTitle(
+            f"distance from alone: <span style='color:{colors['padded']}'>■ padded</span> "
+            f"<span style='color:{colors['packed']}'>■ packed</span>",
+            color=theme.foreground,
+        )

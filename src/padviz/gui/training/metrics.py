@@ -1,0 +1,79 @@
+"""The numbers beside the plots: per run the latest step, losses, real-token accuracy, speed and
+device memory, as the worker reported them (nothing is computed here, only formatted)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from padviz.core.curves import Curves
+from padviz.gui.theme import qcolor
+
+COLUMNS = (
+    ("run", None, ""),
+    ("step", "step", "{:.0f}"),
+    ("masked loss", "masked_loss", "{:.4f}"),
+    ("unmasked loss", "unmasked_loss", "{:.4f}"),
+    ("accuracy", "accuracy", "{:.1%}"),
+    ("steps/s", None, "{:.0f}"),
+    ("tokens/s", "tokens_per_s", "{:,.0f}"),
+    ("step ms", "step_ms", "{:.1f}"),
+    ("memory MB", "memory_mb", "{:.0f}"),
+)
+
+
+class MetricsTable(QTableWidget):
+    """One row per run; `show_runs` sets the rows, `refresh` writes the latest values."""
+
+    def __init__(self) -> None:
+        super().__init__(0, len(COLUMNS))
+        self.setObjectName("metricsTable")
+        self.setHorizontalHeaderLabels([name for name, _, _ in COLUMNS])
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.setToolTip(
+            "accuracy: share of real tokens (or sequences) predicted right; steps/s: wall-clock "
+            "rate of the run; tokens/s and step ms: one step of the run alone; memory: on the "
+            "device (resident memory of the worker on the CPU)"
+        )
+
+    def show_runs(self, labels: Sequence[str], colors: Sequence[str]) -> None:
+        self.setRowCount(len(labels))
+        for row, (label, color) in enumerate(zip(labels, colors, strict=False)):
+            item = QTableWidgetItem(f"■ {label}")
+            item.setForeground(QBrush(qcolor(color)))
+            self.setItem(row, 0, item)
+            for col in range(1, len(COLUMNS)):
+                self.setItem(row, col, QTableWidgetItem("–"))
+        self.fit_height()
+
+    def refresh(self, curves: Sequence[Curves], steps_per_s: Sequence[float]) -> None:
+        for row, run_curves in enumerate(curves):
+            for col, (_, field, fmt) in enumerate(COLUMNS[1:], start=1):
+                value = steps_per_s[row] if field is None else run_curves.last(field)
+                text = "–" if math.isnan(value) or not len(run_curves) else fmt.format(value)
+                item = self.item(row, col)
+                if item is not None and item.text() != text:
+                    item.setText(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.resizeRowsToContents()
+            self.fit_height()
+
+    def fit_height(self) -> None:
+        """Exactly tall enough for its rows, so it takes no space from the plots."""
+        height = self.horizontalHeader().height() + 2 * self.frameWidth()
+        height += sum(self.rowHeight(r) for r in range(self.rowCount()))
+        self.setFixedHeight(height)

@@ -1,0 +1,632 @@
+"""The Training tab: train LSTMs live, masked and unmasked loss side by side, on CPU or GPU.
+
+Layout: the settings on the left; on the right the controls, the two loss plots (masked left,
+unmasked right), the numbers per run and the hidden-state truth view. Training runs in a worker
+process (TrainingController); this panel turns its state into enabled buttons and its curves
+into plots. Shortcuts while the tab is shown: Space start / pause, S step, R reset (a text
+field being typed in keeps its keys).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QPainter, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from padviz.core.curves import curves_csv
+from padviz.gui.state import AppState
+from padviz.gui.theme import Theme, current_theme, theme_notifier
+from padviz.gui.training.controller import RunState, TrainingController
+from padviz.gui.training.hidden_view import HiddenStateView
+from padviz.gui.training.metrics import MetricsTable
+from padviz.gui.training.plots import LossPlot
+from padviz.gui.training.settings_form import RUN_DASHED, RUN_LABELS, SettingsForm, run_color
+
+METRICS_INTERVAL_S = 0.1  # the table's text changes at most 10 times a second
+HIDDEN_LIVE_MS = 2000  # while training, the hidden-state view follows the weights this often
+SESSION_FILTER = "padviz session (*.json);;All files (*)"
+PRESENTATION_PLOT_SHARE = 0.7  # of the views' height for the plots when presenting
+PROGRESS_TEMPLATE = "finished · step 10000000 of 10000000 · 10000 steps/s per run"
+
+
+class TrainingPanel(QWidget):
+    """The Training tab. Public: start(), pause_toggled(bool), step(), stop(), reset(),
+    set_training(config, runs), apply_lesson(spec), set_presentation(on), shutdown(),
+    add_file_actions(menu), and the file operations
+    save_session / open_session / export_csv / export_plots / export_script (each with a
+    *_dialog twin for the File menu)."""
+
+    statusMessage = Signal(str)
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self.state = state
+        self.controller = TrainingController(self)
+        self.form = SettingsForm()
+        self._metrics_at = 0.0
+        self._hidden_stale = True
+        self._last_redrawn: LossPlot | None = None
+
+        # controls
+        self.start_button = QPushButton("Start", objectName="startButton")
+        self.pause_button = QPushButton("Pause", objectName="pauseButton", checkable=True)
+        self.step_button = QPushButton("Step", objectName="stepButton")
+        self.stop_button = QPushButton("Stop", objectName="stopButton")
+        self.reset_button = QPushButton("Reset", objectName="resetButton")
+        for button, tip in (
+            (self.start_button, "Start training the selected runs (Space)"),
+            (self.pause_button, "Pause or resume (Space)"),
+            (self.step_button, "Exactly one step of every run, also while paused (S)"),
+            (self.stop_button, "End the training; the curves stay"),
+            (
+                self.reset_button,
+                ("Clear the curves; the runs restart from the same initial weights and data (R)"),
+            ),
+        ):
+            button.setToolTip(tip)
+        self.lr_spin = QDoubleSpinBox(
+            objectName="lrSpin",
+            decimals=5,
+            minimum=1e-5,
+            maximum=10.0,
+            singleStep=0.001,
+            keyboardTracking=False,
+        )
+        self.lr_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr_spin.setValue(self.form.base_config()["lr"])
+        self.lr_spin.setToolTip("Learning rate: applies from the next step, also while training")
+        self.progress_label = QLabel(objectName="progressLabel")
+        self._fix_progress_width()
+        self.status_label = QLabel(objectName="statusLabel", wordWrap=True)
+        self.fault_label = QLabel(objectName="faultLabel", wordWrap=True)
+        self.fault_label.setVisible(False)
+
+        # views
+        self.smoothing_slider = QSlider(Qt.Orientation.Horizontal, objectName="smoothingSlider")
+        self.smoothing_slider.setRange(0, 99)
+        self.smoothing_slider.setValue(60)
+        self.smoothing_slider.setToolTip("EMA smoothing of the lines (the raw values stay faint)")
+        self.smoothing_label = QLabel()
+        self.log_y_box = QCheckBox("log y", objectName="logYBox")
+        self.masked_plot = LossPlot(
+            "Masked loss: real tokens only", "masked_loss", "maskedLossPlot"
+        )
+        self.unmasked_plot = LossPlot(
+            "Unmasked loss: pads counted too", "unmasked_loss", "unmaskedLossPlot"
+        )
+        self.plots = (self.masked_plot, self.unmasked_plot)
+        self._dirty: dict[LossPlot, set[int]] = {plot: set() for plot in self.plots}
+        self.metrics = MetricsTable()
+        self.hidden_view = HiddenStateView()
+
+        self._build_layout()
+        self._connect()
+        self._shortcuts = self._make_shortcuts()
+        self._hidden_debounce = QTimer(self, singleShot=True, interval=150)
+        self._hidden_debounce.timeout.connect(self._request_hidden)
+        self._hidden_live = QTimer(self, interval=HIDDEN_LIVE_MS)
+        self._hidden_live.timeout.connect(self._request_hidden)
+        self._show_session()
+        self._state_changed(self.controller.state.value)
+        self._smoothing_changed(self.smoothing_slider.value())
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        controls = QHBoxLayout()
+        for button in (
+            self.start_button,
+            self.pause_button,
+            self.step_button,
+            self.stop_button,
+            self.reset_button,
+        ):
+            controls.addWidget(button)
+        controls.addSpacing(12)
+        controls.addWidget(QLabel("learning rate"))
+        controls.addWidget(self.lr_spin)
+        controls.addSpacing(12)
+        controls.addWidget(self.progress_label, 1)
+        view_bar = QHBoxLayout()
+        view_bar.addWidget(QLabel("smoothing"))
+        view_bar.addWidget(self.smoothing_slider)
+        view_bar.addWidget(self.smoothing_label)
+        view_bar.addSpacing(12)
+        view_bar.addWidget(self.log_y_box)
+        view_bar.addStretch(1)
+        view_bar.addWidget(self.status_label, 3)
+
+        self.plots_box = QWidget(objectName="lossPlots")
+        plots_row = QHBoxLayout(self.plots_box)
+        plots_row.setContentsMargins(0, 0, 0, 0)
+        plots_row.addWidget(self.masked_plot)
+        plots_row.addWidget(self.unmasked_plot)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(view_bar)
+        top_layout.addWidget(self.plots_box, 1)
+        top_layout.addWidget(self.metrics)
+        self.views_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.views_splitter.addWidget(top)
+        self.views_splitter.addWidget(self.hidden_view)
+        self.views_splitter.setStretchFactor(0, 3)
+        self.views_splitter.setStretchFactor(1, 2)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(controls)
+        right_layout.addWidget(self.fault_label)
+        right_layout.addWidget(self.views_splitter, 1)
+
+        self.settings_area = QScrollArea(objectName="trainingSettingsArea")
+        self.settings_area.setWidget(self.form)
+        self.settings_area.setWidgetResizable(True)
+        self.settings_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.settings_area.setMinimumWidth(self.form.sizeHint().width() + 24)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.settings_area)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.toggled.connect(self.pause_toggled)
+        self.step_button.clicked.connect(self.step)
+        self.stop_button.clicked.connect(self.stop)
+        self.reset_button.clicked.connect(self.reset)
+        self.lr_spin.valueChanged.connect(self._lr_changed)
+        self.smoothing_slider.valueChanged.connect(self._smoothing_changed)
+        self.log_y_box.toggled.connect(lambda on: [p.set_log_y(on) for p in self.plots])
+        self.form.changed.connect(self._form_changed)
+        c.stateChanged.connect(self._state_changed)
+        c.sessionChanged.connect(self._show_session)
+        c.recordsAdded.connect(self._records_added)
+        c.polled.connect(self._redraw)
+        c.runFaulted.connect(lambda _run, _message: self._show_faults())
+        c.statusMessage.connect(self.show_status)
+        c.hiddenReady.connect(self.hidden_view.show_truth)
+        c.hiddenFailed.connect(self.hidden_view.show_error)
+        self.hidden_view.weightsChanged.connect(self._schedule_hidden)
+        self.hidden_view.refreshRequested.connect(self._request_hidden)
+        self.state.changed.connect(self._schedule_hidden)
+        theme_notifier().themeChanged.connect(self.apply_theme)
+
+    def _make_shortcuts(self) -> list[QShortcut]:
+        shortcuts = []
+        for key, slot in (
+            (Qt.Key.Key_Space, self.start_or_pause),
+            (Qt.Key.Key_S, self.step),
+            (Qt.Key.Key_R, self.reset),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+            shortcuts.append(shortcut)
+        return shortcuts
+
+    # -- commands --------------------------------------------------------------------------
+    def start(self) -> None:
+        configs = self.form.run_configs()
+        if not configs:
+            self.show_status("error: select at least one run to train")
+            return
+        self.controller.start(configs)
+
+    def pause_toggled(self, paused: bool) -> None:
+        if paused:
+            self.controller.pause()
+        else:
+            self.controller.resume()
+
+    def start_or_pause(self) -> None:
+        """Space: start when nothing runs, else pause or resume."""
+        if self.controller.state in (RunState.RUNNING, RunState.PAUSED):
+            self.pause_button.toggle()
+        else:
+            self.start()
+
+    def step(self) -> None:
+        configs = self.form.run_configs()
+        if not configs and self.controller.state is not RunState.PAUSED:
+            self.show_status("error: select at least one run to train")
+            return
+        self.controller.step(configs)
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def reset(self) -> None:
+        self.controller.reset()
+
+    def shutdown(self) -> None:
+        """Stop every worker and timer (the window is closing)."""
+        self._hidden_live.stop()
+        self._hidden_debounce.stop()
+        self.controller.shutdown()
+
+    def set_training(self, config: Any, runs: Sequence[str]) -> None:
+        """Show a training config (a TrainConfig or its dict; mode ignored) with these runs.
+        Ends a running or paused training first, since its settings are locked."""
+        data = config.to_dict() if hasattr(config, "to_dict") else dict(config)
+        if self.controller.state in (RunState.RUNNING, RunState.PAUSED):
+            self.controller.stop()
+        self.form.set_config(data, runs)
+        self.lr_spin.setValue(float(data["lr"]))
+
+    def apply_lesson(self, spec: Any) -> None:
+        """A lesson step's training (padviz.core.lessons.TrainingSpec: config and runs)."""
+        self.set_training(spec.config, spec.runs)
+
+    def add_file_actions(self, menu: QMenu) -> None:
+        """The File menu's training items: sessions, curve and plot exports, the script."""
+        menu.addAction("Open training &session…", self.open_session_dialog)
+        menu.addAction("Save training s&ession…", self.save_session_dialog)
+        menu.addAction("Export loss curves as &CSV…", self.export_csv_dialog)
+        menu.addAction("Export loss &plots (PNG/SVG)…", self.export_plots_dialog)
+        menu.addAction("Export training scrip&t…", self.export_script_dialog)
+
+    def set_presentation(self, on: bool) -> None:
+        """Hide the settings so the plots and views fill the tab; the loss plots get most of
+        the height."""
+        self.settings_area.setVisible(not on)
+        total = sum(self.views_splitter.sizes()) or 1000
+        share = PRESENTATION_PLOT_SHARE if on else 0.6
+        self.views_splitter.setSizes([round(total * share), round(total * (1 - share))])
+
+    # -- reacting --------------------------------------------------------------------------
+    def _state_changed(self, value: str) -> None:
+        state = RunState(value)
+        live = state in (RunState.RUNNING, RunState.PAUSED)
+        has_runs = bool(self.form.runs())
+        self.start_button.setEnabled(not live and has_runs)
+        self.pause_button.setEnabled(live)
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(state is RunState.PAUSED)
+        self.pause_button.blockSignals(False)
+        self.pause_button.setText("Resume" if state is RunState.PAUSED else "Pause")
+        self.step_button.setEnabled(live or has_runs)
+        self.stop_button.setEnabled(live)
+        self.reset_button.setEnabled(state is not RunState.IDLE)
+        self.form.set_locked(live)
+        self._update_progress()
+        if state is RunState.RUNNING:
+            if self.isVisible():
+                self._hidden_live.start()
+        else:
+            self._hidden_live.stop()
+            self._redraw(all_plots=True)
+            self._schedule_hidden()
+
+    def _show_session(self) -> None:
+        """Set the plots, table and weights choice up for the controller's runs."""
+        runs = self.controller.runs
+        labels = [RUN_LABELS.get(mode, mode) for mode in runs]
+        colors = [run_color(mode) for mode in runs]
+        dashed = [mode in RUN_DASHED for mode in runs]
+        self._dirty = {plot: set() for plot in self.plots}
+        for plot in self.plots:
+            plot.set_runs(labels, colors, self.controller.curves, dashed)
+        self.metrics.show_runs(labels, colors)
+        self.hidden_view.set_runs(labels)
+        self._show_faults()
+
+    def _records_added(self, runs: set[int]) -> None:
+        for dirty in self._dirty.values():
+            dirty |= runs
+        if self.controller.state is not RunState.RUNNING:
+            self._redraw(all_plots=True)
+
+    def _redraw(self, all_plots: bool = False) -> None:
+        """Redraw the plots with new points. While training, one plot per poll, in turns: each
+        plot still redraws at ~15 Hz, and a frame of the GUI costs half as much."""
+        waiting = [p for p in self.plots if self._dirty[p]]
+        if not all_plots and len(waiting) > 1:
+            waiting = [p for p in waiting if p is not self._last_redrawn][:1]
+        for plot in waiting:
+            plot.update_runs(self._dirty[plot])
+            self._dirty[plot] = set()
+            self._last_redrawn = plot
+        now = time.monotonic()
+        if waiting and (all_plots or now - self._metrics_at >= METRICS_INTERVAL_S):
+            self._metrics_at = now
+            self.metrics.refresh(self.controller.curves, self.controller.steps_per_s)
+            self._update_progress()
+
+    def _show_faults(self) -> None:
+        faults = self.controller.faults
+        lines = [
+            f"<span style='color:{run_color(self.controller.runs[run])}'>■</span> "
+            f"{RUN_LABELS.get(self.controller.runs[run], '')}: {text}"
+            for run, text in sorted(faults.items())
+        ]
+        self.fault_label.setStyleSheet(f"color: {current_theme().error}")
+        self.fault_label.setText("<br>".join(lines))
+        self.fault_label.setVisible(bool(lines))
+
+    def _update_progress(self) -> None:
+        c = self.controller
+        steps = [int(curves.last("step")) for curves in c.curves if len(curves)]
+        total = c.configs[0]["steps"] if c.configs else self.form.base_config()["steps"]
+        text = c.state.value
+        if steps:
+            text += f" · step {max(steps)} of {total}"
+        rate = max(c.steps_per_s, default=0.0)
+        if c.state is RunState.RUNNING and rate > 0:
+            text += f" · {rate:.0f} steps/s per run"
+        self.progress_label.setText(text)
+
+    def show_status(self, message: str) -> None:
+        color = current_theme().error if message.startswith("error") else current_theme().muted
+        self.status_label.setStyleSheet(f"color: {color}")
+        self.status_label.setText(message)
+        self.statusMessage.emit(message)
+
+    def _lr_changed(self, lr: float) -> None:
+        self.form.set_lr(lr)
+        self.controller.set_lr(lr)
+
+    def _smoothing_changed(self, value: int) -> None:
+        smoothing = value / 100.0
+        self.smoothing_label.setText(f"{smoothing:.2f}")
+        for plot in self.plots:
+            plot.set_smoothing(smoothing)
+
+    def _form_changed(self) -> None:
+        self._state_changed(self.controller.state.value)
+
+    def apply_theme(self, theme: Theme) -> None:
+        for plot in self.plots:
+            plot.apply_theme(theme)
+        self.hidden_view.apply_theme(theme)
+        self._show_session()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            for plot in self.plots:
+                plot.apply_font(self.font())
+            self._fix_progress_width()
+        super().changeEvent(event)
+
+    def _fix_progress_width(self) -> None:
+        """A fixed-size label: its text changes many times a second, and a label whose size
+        may change makes Qt lay out and repaint the whole window each time."""
+        metrics = self.progress_label.fontMetrics()
+        self.progress_label.setFixedSize(
+            metrics.horizontalAdvance(PROGRESS_TEMPLATE), metrics.height() + 4
+        )
+
+    # -- hidden-state view -----------------------------------------------------------------
+    def _schedule_hidden(self) -> None:
+        self._hidden_stale = True
+        if self.isVisible():
+            self._hidden_debounce.start()
+
+    def _request_hidden(self) -> None:
+        if not self.isVisible():
+            self._hidden_stale = True
+            return
+        self._hidden_stale = False
+        run = self.hidden_view.weights_run()
+        c = self.controller
+        if run is not None and run < len(c.configs) and c.state is not RunState.IDLE:
+            config = c.configs[run]
+        else:
+            runs = self.form.runs() or ["packed"]
+            config = {**self.form.base_config(), "mode": runs[0]}
+        self.controller.request_hidden(self.state.batch.sequences, run, config)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        for shortcut in self._shortcuts:
+            shortcut.setEnabled(True)
+        if self._hidden_stale:
+            self._hidden_debounce.start()
+        if self.controller.state is RunState.RUNNING:
+            self._hidden_live.start()
+
+    def hideEvent(self, event: Any) -> None:
+        super().hideEvent(event)
+        for shortcut in self._shortcuts:
+            shortcut.setEnabled(False)
+        self._hidden_live.stop()
+
+    # -- files -----------------------------------------------------------------------------
+    def _run_labels(self) -> dict[str, Any]:
+        return {self.controller.runs[i]: curves for i, curves in enumerate(self.controller.curves)}
+
+    def export_csv(self, path: str | Path) -> Path:
+        """Every run's every loss variant and metric, one row per run and step."""
+        path = Path(path)
+        path.write_text(curves_csv(self._run_labels()), encoding="utf-8")
+        return path
+
+    def export_plots(self, path: str | Path) -> Path:
+        """Both loss plots, side by side with their legends, as a .png or .svg file."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".png":
+            if not self.plots_box.grab().save(str(path)):
+                raise OSError(f"cannot write {path}")
+        elif suffix == ".svg":
+            from PySide6.QtSvg import QSvgGenerator
+
+            size = self.plots_box.size()
+            generator = QSvgGenerator()
+            generator.setFileName(str(path))
+            generator.setSize(size)
+            generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+            generator.setTitle("padviz loss curves")
+            painter = QPainter(generator)
+            try:
+                self.plots_box.render(painter, QPoint())
+            finally:
+                painter.end()
+            if not path.exists():
+                raise OSError(f"cannot write {path}")
+        else:
+            raise ValueError(f"cannot export plots to {path.name!r}: use .png or .svg")
+        return path
+
+    def current_session(self) -> Any:
+        from padviz.core.sessions import Session
+        from padviz.core.training import TrainConfig
+
+        c = self.controller
+        if c.configs:
+            runs, base = tuple(c.runs), dict(c.configs[0])
+        else:
+            runs = tuple(self.form.runs()) or ("packed",)
+            base = {**self.form.base_config(), "mode": runs[0]}
+        return Session(
+            batch=self.state.batch,
+            options=self.state.options,
+            config=TrainConfig.from_dict(base),
+            runs=runs,
+            curves={mode: c.curves[i] for i, mode in enumerate(c.runs)} if c.configs else {},
+            smoothing=self.smoothing_slider.value() / 100.0,
+            log_y=self.log_y_box.isChecked(),
+            faults={c.runs[i]: text for i, text in c.faults.items()},
+        )
+
+    def save_session(self, path: str | Path) -> Path:
+        from padviz.core.sessions import save_session
+
+        save_session(self.current_session(), path)
+        return Path(path)
+
+    def open_session(self, path: str | Path) -> None:
+        """Restore a saved session: batch, options, settings, seed, view and curves."""
+        from padviz.core.curves import Curves
+        from padviz.core.sessions import load_session
+
+        session = load_session(path)
+        self.state.set_batch(session.batch, edited=False)
+        self.state.set_options(session.options)
+        config = session.config.to_dict()
+        self.set_training(config, session.runs)
+        self.smoothing_slider.setValue(round(session.smoothing * 100))
+        self.log_y_box.setChecked(session.log_y)
+        runs = list(session.runs)
+        curves = [session.curves.get(mode, Curves()) for mode in runs]
+        faults = {runs.index(mode): text for mode, text in session.faults.items()}
+        self.controller.restore(runs, [{**config, "mode": m} for m in runs], curves, faults)
+        self.metrics.refresh(self.controller.curves, self.controller.steps_per_s)
+        self._update_progress()
+
+    def export_script(self, path: str | Path, mode: str) -> Path:
+        """A standalone plain-torch script reproducing run `mode` of the current settings."""
+        from padviz.core.script_export import write_script
+        from padviz.core.training import TrainConfig
+
+        c = self.controller
+        base = dict(c.configs[0]) if c.configs else self.form.base_config()
+        config = TrainConfig.from_dict({**base, "mode": mode, "nan_at_step": None})
+        return write_script(config, path)
+
+    # dialogs: the File menu calls these; errors go to the status line
+    def save_session_dialog(self) -> None:
+        self._file_action(
+            "Save session",
+            "padviz-session.json",
+            SESSION_FILTER,
+            self.save_session,
+            "saved the session to {}",
+        )
+
+    def open_session_dialog(self) -> None:
+        path = self.ask_open_path("Open session", SESSION_FILTER)
+        if path is not None:
+            self._guarded(lambda: self.open_session(path), f"opened the session {path}")
+
+    def export_csv_dialog(self) -> None:
+        self._file_action(
+            "Export curves as CSV",
+            "padviz-curves.csv",
+            "CSV (*.csv)",
+            self.export_csv,
+            "exported the curves to {}",
+        )
+
+    def export_plots_dialog(self) -> None:
+        self._file_action(
+            "Export loss plots",
+            "padviz-loss.png",
+            "PNG image (*.png);;SVG drawing (*.svg)",
+            self.export_plots,
+            "exported the plots to {}",
+        )
+
+    def export_script_dialog(self) -> None:
+        runs = self.controller.runs or self.form.runs()
+        if not runs:
+            self.show_status("error: select a run to export")
+            return
+        mode = runs[0]
+        if len(runs) > 1:
+            labels = [RUN_LABELS.get(r, r) for r in runs]
+            label = self.ask_item("Export script", "Which run should the script reproduce?", labels)
+            if label is None:
+                return
+            mode = runs[labels.index(label)]
+        self._file_action(
+            "Export script",
+            f"padviz_{mode.replace('-', '_')}.py",
+            "Python (*.py)",
+            lambda p: self.export_script(p, mode),
+            "exported a script to {}: run it with python",
+        )
+
+    def _file_action(self, title: str, name: str, filters: str, action: Any, done: str) -> None:
+        path = self.ask_save_path(title, name, filters)
+        if path is not None:
+            self._guarded(lambda: action(path), done.format(path))
+
+    def _guarded(self, action: Any, done: str) -> None:
+        try:
+            action()
+        except (ValueError, OSError) as exc:
+            self.show_status(f"error: {exc}")
+        else:
+            self.show_status(done)
+
+    def ask_save_path(self, title: str, name: str, filters: str) -> Path | None:
+        path, chosen = QFileDialog.getSaveFileName(self, title, name, filters)
+        if not path:
+            return None
+        if not Path(path).suffix:
+            suffix = ".svg" if "svg" in chosen.lower() else Path(name).suffix
+            return Path(path).with_suffix(suffix)
+        return Path(path)
+
+    def ask_open_path(self, title: str, filters: str) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(self, title, "", filters)
+        return Path(path) if path else None
+
+    def ask_item(self, title: str, label: str, items: list[str]) -> str | None:
+        item, ok = QInputDialog.getItem(self, title, label, items, 0, False)
+        return item if ok else None

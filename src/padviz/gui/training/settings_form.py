@@ -1,0 +1,238 @@
+"""The training settings: task, model, optimizer, data, seed, device and which runs to train.
+
+The choices (tasks, modes, optimizers, length distributions, devices) and the defaults come
+from padviz.core, imported when the form is built; the core validates the config a run gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from padviz.gui.theme import current_theme
+
+RUN_LABELS = {
+    "padded-unmasked": "padded, unmasked loss",
+    "padded-masked": "padded, masked loss",
+    "packed": "packed",
+}
+# One colour per run, the same in every plot: theme.series[RUN_COLOR_INDEX[mode]].
+RUN_COLOR_INDEX = {"padded-masked": 0, "padded-unmasked": 1, "packed": 2}
+LOCKED_HINT = "Settings are locked while a training runs or is paused: Stop to change them."
+
+
+# Packed is dashed: right-padded, masked and unidirectional, the padded run computes the same
+# numbers as packing, and its line must still show under the packed one.
+RUN_DASHED = frozenset(("packed",))
+
+
+def run_color(mode: str) -> str:
+    return current_theme().series[RUN_COLOR_INDEX[mode]]
+
+
+def _spin(low: int, high: int, value: int, name: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setObjectName(name)
+    box.setKeyboardTracking(False)
+    return box
+
+
+class SettingsForm(QWidget):
+    """Edits one TrainConfig (without its mode) and the set of runs (modes) to train."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from padviz.core.devices import available_devices
+        from padviz.core.models import MODES
+        from padviz.core.tasks import LENGTH_DISTRIBUTIONS, TASKS
+        from padviz.core.training import MAX_BATCH_SIZE, MAX_LENGTH, OPTIMIZERS, TrainConfig
+
+        self.setObjectName("trainingSettings")
+        defaults = TrainConfig()
+        self._extra: dict[str, Any] = {"num_threads": None, "nan_at_step": None, "lr": defaults.lr}
+
+        self.task_combo = QComboBox(objectName="taskCombo")
+        for name, task in TASKS.items():
+            self.task_combo.addItem(name, name)
+            self.task_combo.setItemData(
+                self.task_combo.count() - 1, task.description, Qt.ItemDataRole.ToolTipRole
+            )
+        self.task_help = QLabel(wordWrap=True, objectName="taskHelp")
+        self.run_boxes: dict[str, QCheckBox] = {}
+        for mode in MODES:
+            box = QCheckBox(RUN_LABELS.get(mode, mode), objectName=f"run_{mode}")
+            box.setChecked(True)
+            self.run_boxes[mode] = box
+
+        self.embed_spin = _spin(1, 1024, defaults.embed, "embedSpin")
+        self.hidden_spin = _spin(1, 2048, defaults.hidden, "hiddenSpin")
+        self.layers_spin = _spin(1, 8, defaults.layers, "layersSpin")
+        self.bidirectional_box = QCheckBox("bidirectional", objectName="bidirectionalBox")
+        self.bidirectional_box.setChecked(defaults.bidirectional)
+        self.optimizer_combo = QComboBox(objectName="optimizerCombo")
+        self.optimizer_combo.addItems(list(OPTIMIZERS))
+        self.batch_spin = _spin(1, MAX_BATCH_SIZE, defaults.batch_size, "batchSizeSpin")
+        self.steps_spin = _spin(1, 10_000_000, defaults.steps, "stepsSpin")
+        self.seed_spin = _spin(0, 2**31 - 1, defaults.seed, "seedSpin")
+        self.min_len_spin = _spin(1, MAX_LENGTH, defaults.min_len, "minLenSpin")
+        self.max_len_spin = _spin(1, MAX_LENGTH, defaults.max_len, "maxLenSpin")
+        self.distribution_combo = QComboBox(objectName="lengthDistributionCombo")
+        self.distribution_combo.addItems(list(LENGTH_DISTRIBUTIONS))
+        self.device_combo = QComboBox(objectName="deviceCombo")
+        for device in available_devices():
+            self.device_combo.addItem(f"{device.id} — {device.name}", device.id)
+        # Like "auto": the first accelerator when there is one, else the CPU.
+        self.device_combo.setCurrentIndex(1 if self.device_combo.count() > 1 else 0)
+        self.device_combo.setToolTip("Where the runs train. " + LOCKED_HINT)
+        self.locked_label = QLabel(LOCKED_HINT, wordWrap=True, objectName="lockedHint")
+        self.locked_label.setVisible(False)
+
+        runs = QGroupBox("Runs (same data, same initial weights)")
+        runs_layout = QVBoxLayout(runs)
+        for box in self.run_boxes.values():
+            runs_layout.addWidget(box)
+        model = QGroupBox("Model and optimizer")
+        model_form = QFormLayout(model)
+        model_form.addRow("embedding", self.embed_spin)
+        model_form.addRow("hidden", self.hidden_spin)
+        model_form.addRow("layers", self.layers_spin)
+        model_form.addRow("", self.bidirectional_box)
+        model_form.addRow("optimizer", self.optimizer_combo)
+        data = QGroupBox("Data and run")
+        data_form = QFormLayout(data)
+        data_form.addRow("task", self.task_combo)
+        data_form.addRow(self.task_help)
+        data_form.addRow("batch size", self.batch_spin)
+        data_form.addRow("min length", self.min_len_spin)
+        data_form.addRow("max length", self.max_len_spin)
+        data_form.addRow("lengths", self.distribution_combo)
+        data_form.addRow("steps", self.steps_spin)
+        data_form.addRow("seed", self.seed_spin)
+        data_form.addRow("device", self.device_combo)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.locked_label, runs, data, model):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self._editors: list[QWidget] = [runs, data, model]
+
+        self.task_combo.currentIndexChanged.connect(self._show_task_help)
+        self.min_len_spin.valueChanged.connect(
+            lambda v: self.max_len_spin.setValue(max(v, self.max_len_spin.value()))
+        )
+        self.max_len_spin.valueChanged.connect(
+            lambda v: self.min_len_spin.setValue(min(v, self.min_len_spin.value()))
+        )
+        for box in self.run_boxes.values():
+            box.toggled.connect(self.changed)
+        for spin in (
+            self.embed_spin,
+            self.hidden_spin,
+            self.layers_spin,
+            self.batch_spin,
+            self.steps_spin,
+            self.seed_spin,
+            self.min_len_spin,
+            self.max_len_spin,
+        ):
+            spin.valueChanged.connect(self.changed)
+        for combo in (
+            self.task_combo,
+            self.optimizer_combo,
+            self.distribution_combo,
+            self.device_combo,
+        ):
+            combo.currentIndexChanged.connect(self.changed)
+        self.bidirectional_box.toggled.connect(self.changed)
+        self._show_task_help()
+
+    # -- reading and writing ---------------------------------------------------------------
+    def runs(self) -> list[str]:
+        return [mode for mode, box in self.run_boxes.items() if box.isChecked()]
+
+    def base_config(self) -> dict[str, Any]:
+        """TrainConfig fields (no mode) as the form shows them."""
+        return {
+            "task": self.task_combo.currentData(),
+            "steps": self.steps_spin.value(),
+            "device": self.device_combo.currentData(),
+            "seed": self.seed_spin.value(),
+            "batch_size": self.batch_spin.value(),
+            "embed": self.embed_spin.value(),
+            "hidden": self.hidden_spin.value(),
+            "layers": self.layers_spin.value(),
+            "bidirectional": self.bidirectional_box.isChecked(),
+            "optimizer": self.optimizer_combo.currentText(),
+            "min_len": self.min_len_spin.value(),
+            "max_len": self.max_len_spin.value(),
+            "length_distribution": self.distribution_combo.currentText(),
+            **self._extra,
+        }
+
+    def run_configs(self) -> list[dict[str, Any]]:
+        """One config dict per selected run."""
+        base = self.base_config()
+        return [{**base, "mode": mode} for mode in self.runs()]
+
+    def set_lr(self, lr: float) -> None:
+        self._extra["lr"] = lr
+
+    def set_config(self, config: Mapping[str, Any], runs: Sequence[str]) -> None:
+        """Show a TrainConfig's fields (its mode is ignored) and select `runs`.
+
+        A device that is not present here falls back to the first one offered."""
+        self._set_combo(self.task_combo, config["task"])
+        self._set_combo(self.optimizer_combo, config["optimizer"])
+        self._set_combo(self.distribution_combo, config["length_distribution"])
+        if self.device_combo.findData(config["device"]) >= 0:
+            self._set_combo(self.device_combo, config["device"])
+        for name, spin in (
+            ("embed", self.embed_spin),
+            ("hidden", self.hidden_spin),
+            ("layers", self.layers_spin),
+            ("batch_size", self.batch_spin),
+            ("steps", self.steps_spin),
+            ("seed", self.seed_spin),
+            ("max_len", self.max_len_spin),
+            ("min_len", self.min_len_spin),
+        ):
+            spin.setValue(int(config[name]))
+        self.bidirectional_box.setChecked(bool(config["bidirectional"]))
+        for mode, box in self.run_boxes.items():
+            box.setChecked(mode in runs)
+        self._extra = {name: config.get(name) for name in ("num_threads", "nan_at_step")}
+        self._extra["lr"] = float(config["lr"])
+        self.changed.emit()
+
+    def set_locked(self, locked: bool) -> None:
+        """Lock every setting (a training runs or is paused); the hint says why."""
+        for editor in self._editors:
+            editor.setEnabled(not locked)
+        self.locked_label.setVisible(locked)
+
+    def _set_combo(self, combo: QComboBox, value: Any) -> None:
+        index = combo.findData(value)
+        if index < 0:
+            index = combo.findText(str(value))
+        if index < 0:
+            raise ValueError(f"{value!r} is not offered by {combo.objectName()}")
+        combo.setCurrentIndex(index)
+
+    def _show_task_help(self) -> None:
+        self.task_help.setText(self.task_combo.currentData(Qt.ItemDataRole.ToolTipRole) or "")

@@ -1,0 +1,74 @@
+"""The parent's handle on a training worker: typed commands, and messages of the current session.
+
+Every `configure` starts a new generation; messages of older generations still in the pipe
+(records sent just before a Reset) are dropped here, so a caller only ever sees the session it
+asked for. See padviz.runner.training_worker for the message kinds.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from padviz.runner.process import Message, WorkerHandle
+from padviz.runner.training_worker import serve
+
+_GENERATIONAL = frozenset(("configured", "records", "fault", "finished", "error"))
+
+
+class TrainingClient:
+    """Starts a training worker process at once; it imports torch in the background."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._worker = WorkerHandle(serve, threads, name="padviz-training")
+        self.generation = 0
+        self._request_ids = itertools.count(1)
+
+    @property
+    def alive(self) -> bool:
+        return self._worker.alive
+
+    @property
+    def pid(self) -> int | None:
+        return self._worker.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._worker.exitcode
+
+    def configure(self, configs: Sequence[Mapping[str, Any]]) -> int:
+        """Fresh runs (paused) from TrainConfig dicts; returns the new generation."""
+        self.generation += 1
+        self._worker.send("configure", self.generation, [dict(c) for c in configs])
+        return self.generation
+
+    def run(self) -> None:
+        self._worker.send("run")
+
+    def pause(self) -> None:
+        self._worker.send("pause")
+
+    def step(self) -> None:
+        self._worker.send("step")
+
+    def set_lr(self, lr: float) -> None:
+        self._worker.send("set_lr", float(lr))
+
+    def request_hidden(
+        self, sequences: Sequence[Sequence[int]], run: int | None, config: Mapping[str, Any]
+    ) -> int:
+        """Ask for the hidden-state truth; the answer comes as ("hidden", request_id, ...)."""
+        request_id = next(self._request_ids)
+        payload = [list(map(int, s)) for s in sequences]
+        self._worker.send("hidden", request_id, payload, run, dict(config))
+        return request_id
+
+    def poll(self) -> list[Message]:
+        """Messages of the current generation (and hidden answers, crashes, death), in order."""
+        return [
+            m for m in self._worker.poll() if m[0] not in _GENERATIONAL or m[1] == self.generation
+        ]
+
+    def stop(self, timeout: float = 1.5) -> None:
+        self._worker.stop(timeout)
