@@ -29,7 +29,8 @@ from itertools import count
 import numpy as np
 
 from padviz.core.batch import Batch, from_lengths
-from padviz.core.layout import LayoutOptions, compare_waste, compute_layout
+from padviz.core.layout import compare_waste, compute_layout
+from padviz.core.options import LayoutOptions
 from padviz.core.views import JaggedGrid, PackedGrid, PaddedGrid
 
 GOAL_MS = 30.0

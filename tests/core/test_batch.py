@@ -385,5 +385,5 @@ def test_presets_load_and_article_is_the_articles_example():
 
 
 def test_unknown_preset():
-    with pytest.raises(BatchError, match=r"unknown preset 'nope' \\(available: article"):
+    with pytest.raises(BatchError, match=r"unknown preset 'nope' \(available: article"):
         load_preset("nope")

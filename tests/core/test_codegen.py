@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from padviz.core.batch import Batch, from_lengths, from_text, load_preset
 from padviz.core.codegen import layout_code
-from padviz.core.layout import LayoutOptions, compute_layout
+from padviz.core.layout import compute_layout
+from padviz.core.options import LayoutOptions
 
 from .test_layout import options_strategy
 

@@ -14,14 +14,8 @@ from hypothesis import strategies as st
 from torch.nn.utils.rnn import pack_padded_sequence, pack_sequence, pad_packed_sequence
 
 from padviz.core.batch import Batch, from_lengths, from_text, load_preset
-from padviz.core.layout import (
-    LayoutError,
-    LayoutOptions,
-    compare_waste,
-    compute_layout,
-    describe_cell,
-    describe_row,
-)
+from padviz.core.layout import compare_waste, compute_layout, describe_cell, describe_row
+from padviz.core.options import LayoutError, LayoutOptions
 
 
 def reference(batch: Batch, o: LayoutOptions):

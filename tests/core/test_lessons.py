@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from padviz.core.batch import from_lengths, load_preset
-from padviz.core.layout import LayoutOptions, compute_layout
+from padviz.core.layout import compute_layout
 from padviz.core.lessons import (
     CAPTION_FIELDS,
     TABS,
@@ -30,6 +30,7 @@ from padviz.core.lessons import (
     time_caption,
     time_steps,
 )
+from padviz.core.options import LayoutOptions
 from padviz.core.training import Trainer, batch_stream
 from padviz.core.views import time_cells
 

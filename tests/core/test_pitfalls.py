@@ -13,7 +13,7 @@ from torch.nn.utils.rnn import (
     pad_sequence,
 )
 
-from padviz.core.layout import LayoutOptions
+from padviz.core.options import LayoutOptions
 from padviz.core.pitfalls import ALL, Pitfall, detect, explain
 
 NAMES = {

@@ -8,7 +8,7 @@ import pytest
 
 from padviz.core.batch import from_lengths
 from padviz.core.curves import Curves
-from padviz.core.layout import LayoutOptions
+from padviz.core.options import LayoutOptions
 from padviz.core.sessions import Session, SessionError, load_session, save_session, to_dict
 from padviz.core.training import TrainConfig
 

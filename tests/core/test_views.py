@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
 from padviz.core.batch import from_lengths, from_text
-from padviz.core.layout import LayoutOptions, compute_layout
+from padviz.core.layout import compute_layout
+from padviz.core.options import LayoutOptions
 from padviz.core.views import (
     EMPTY,
     PAD,

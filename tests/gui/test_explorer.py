@@ -16,7 +16,8 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
 from padviz.core.batch import from_lengths, from_text
 from padviz.core.codegen import layout_code
-from padviz.core.layout import LayoutOptions, compute_layout, describe_cell
+from padviz.core.layout import compute_layout, describe_cell
+from padviz.core.options import LayoutOptions
 from padviz.core.views import EMPTY, PAD, REAL
 from padviz.gui.theme import current_theme, qcolor, set_theme
 

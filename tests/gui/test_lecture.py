@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QSli
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from padviz.core.batch import from_lengths
-from padviz.core.layout import LayoutOptions
 from padviz.core.lessons import lesson_names, load_lesson
+from padviz.core.options import LayoutOptions
 from padviz.gui.lecture.appearance import PRESENTATION_SCALE
 from padviz.gui.lecture.callout import Callout
 from padviz.gui.main_window import MainWindow

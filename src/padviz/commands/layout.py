@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from padviz.core.options import ORDERS, SIDES
+
 if TYPE_CHECKING:
     from padviz.core.batch import Batch
     from padviz.core.layout import Layout
@@ -33,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--time-first", dest="batch_first", action="store_false", help="T x B, torch's default"
     )
     p.set_defaults(batch_first=False)
-    p.add_argument("--padding-side", choices=("right", "left"), default="right")
+    p.add_argument("--padding-side", choices=SIDES, default="right")
     p.add_argument("--padding-value", type=float, default=0.0, metavar="V")
     p.add_argument(
         "--pad-to-multiple",
@@ -42,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="grow the time dimension to a multiple of N",
     )
     p.add_argument("--max-length", type=int, metavar="N", help="truncate sequences to N tokens")
-    p.add_argument("--order", choices=("given", "sorted", "bucketed"), default="given")
+    p.add_argument("--order", choices=ORDERS, default="given")
     p.add_argument(
         "--buckets",
         type=int,
@@ -73,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         batch = batches.load_json(args.file)
     else:
         raise UsageError("padviz layout: give --lengths 5,3,7, --preset NAME or --file PATH")
-    from padviz.core.layout import LayoutOptions, compute_layout  # torch: only for good input
+    from padviz.core.layout import compute_layout  # torch: only for good input
+    from padviz.core.options import LayoutOptions
 
     options = LayoutOptions(
         batch_first=args.batch_first,

@@ -9,7 +9,8 @@ where they bite, and a pack that torch refuses is caught and reported instead of
 from __future__ import annotations
 
 from padviz.core.batch import Batch
-from padviz.core.layout import LayoutOptions, plan
+from padviz.core.layout import plan
+from padviz.core.options import LayoutOptions
 from padviz.core.pitfalls import detect
 
 _REFUSALS = ("zero_length", "unsorted_enforce_sorted")

@@ -14,10 +14,9 @@ batch-major, which equals the token index when padding is on the right.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -29,66 +28,8 @@ from torch.nn.utils.rnn import (
 )
 
 from padviz.core.batch import Batch
-from padviz.core.pitfalls import Pitfall, detect, with_detail
-
-Order = Literal["given", "sorted", "bucketed"]
-Side = Literal["right", "left"]
-ORDERS: tuple[Order, ...] = ("given", "sorted", "bucketed")
-SIDES: tuple[Side, ...] = ("right", "left")
-
-
-class LayoutError(ValueError):
-    """Bad layout options; the message names the option and the value."""
-
-
-@dataclass(frozen=True)
-class LayoutOptions:
-    """The knobs of pad_sequence / pack_padded_sequence plus ordering and truncation.
-
-    order: "given" keeps the batch order; "sorted" sorts by length, descending (stable);
-    "bucketed" sorts, then splits the sorted batch into `buckets` groups of (nearly) equal size,
-    each padded only to its own longest length, as a length-bucketing sampler would.
-    """
-
-    batch_first: bool = False
-    padding_value: float = 0.0
-    padding_side: Literal["right", "left"] = "right"
-    pad_to_multiple_of: int | None = None
-    max_length: int | None = None
-    order: Literal["given", "sorted", "bucketed"] = "given"
-    buckets: int = 2
-    enforce_sorted: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("batch_first", "enforce_sorted"):
-            if not isinstance(getattr(self, name), bool):
-                raise LayoutError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        value = self.padding_value
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise LayoutError(f"padding_value {value!r} must be a finite number")
-        if self.padding_side not in SIDES:
-            raise LayoutError(f"padding_side {self.padding_side!r} must be 'right' or 'left'")
-        if self.order not in ORDERS:
-            raise LayoutError(f"order {self.order!r} must be one of {', '.join(ORDERS)}")
-        for name, low in (("pad_to_multiple_of", 1), ("max_length", 1)):
-            v = getattr(self, name)
-            if v is not None and not (_is_int(v) and v >= low):
-                raise LayoutError(f"{name} {v!r} must be a whole number >= {low} (or None)")
-        if not (_is_int(self.buckets) and self.buckets >= 1):
-            raise LayoutError(f"buckets {self.buckets!r} must be a whole number >= 1")
-
-    @property
-    def integral_padding(self) -> bool:
-        """Whether the padding value is a whole number, so the padded tensor can stay int64."""
-        return float(self.padding_value).is_integer()
-
-
-def _is_int(v: object) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+from padviz.core.options import ORDERS, LayoutError, LayoutOptions
+from padviz.core.pitfalls import Pitfall, detect, padding_value_pitfall
 
 
 class Bucket(NamedTuple):
@@ -316,7 +257,7 @@ def compute_layout(
     else:
         mask_bt = time[None, :] >= (T - lengths)[:, None]
     mask = torch.from_numpy(mask_bt)
-    pitfalls = detect(raw[order], T, options) + _padding_value_pitfall(values, options)
+    pitfalls = detect(raw[order], T, options) + padding_value_pitfall(values, options)
     try:
         packed: PackedSequence | None = pack_padded_sequence(
             padded,
@@ -404,21 +345,6 @@ def _packed_rows(packed: PackedSequence | None) -> tuple[np.ndarray, np.ndarray,
         packed_rows[:, 0] = packed.sorted_indices.numpy()[row_slot]
     packed_rows[:, 1] = row_time
     return packed_rows, row_time, row_slot
-
-
-def _padding_value_pitfall(values: np.ndarray, options: LayoutOptions) -> list[Pitfall]:
-    if not options.integral_padding:
-        return []
-    count = int(np.count_nonzero(values == int(options.padding_value)))
-    if not count:
-        return []
-    return [
-        with_detail(
-            "padding_value_is_token",
-            f"padding_value {options.padding_value:g} is token id "
-            f"{int(options.padding_value)}, which occurs {count} times in the batch.",
-        )
-    ]
 
 
 # -- words for the views -----------------------------------------------------------------------

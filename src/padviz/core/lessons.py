@@ -25,7 +25,7 @@ Lesson JSON format, version 1::
                                         the figure `name` of this step's layout (CAPTION_FIELDS;
                                         write {{ and }} for literal braces)
       "batch": BATCH,                   required in step 1, then optional (inherited)
-      "options": {...},                 optional: padviz.core.layout.LayoutOptions fields, set on
+      "options": {...},                 optional: padviz.core.options.LayoutOptions fields, set on
                                         top of the previous step's options (step 1: defaults)
       "training": {                     optional (inherited): for the Training tab
         "config": {...},                padviz.core.training.TrainConfig fields except "mode"
@@ -56,7 +56,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import string
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -65,8 +65,9 @@ import numpy as np
 
 from padviz.core import batch as batches
 from padviz.core.batch import Batch
-from padviz.core.layout import Layout, LayoutOptions, compare_waste, compute_layout
+from padviz.core.layout import Layout, compare_waste, compute_layout
 from padviz.core.models import MODES
+from padviz.core.options import OPTION_NAMES, LayoutOptions
 from padviz.core.training import TrainConfig
 from padviz.core.views import describe_time
 from padviz.resources import asset
@@ -408,9 +409,9 @@ class _Reader:
     def read_options(self, spec: Any) -> LayoutOptions:
         if not isinstance(spec, dict):
             raise self.error("options", f"must be a JSON object, got {type(spec).__name__}")
-        self.unknown_keys(spec, frozenset(f.name for f in fields(LayoutOptions)), "options")
+        self.unknown_keys(spec, OPTION_NAMES, "options")
         try:
-            return dataclasses.replace(self.options, **spec)
+            return LayoutOptions.from_dict({**self.options.to_dict(), **spec})
         except ValueError as exc:
             raise self.error("options", str(exc)) from None
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from padviz.core.layout import LayoutOptions
+import numpy as np
+
+from padviz.core.options import LayoutOptions
 
 Severity = Literal["error", "warning", "info"]
 
@@ -245,3 +246,19 @@ def detect(
             )
         )
     return found
+
+
+def padding_value_pitfall(values: np.ndarray, options: LayoutOptions) -> list[Pitfall]:
+    """The padding value is also a token id of the batch (`values`: its real tokens)."""
+    if not options.integral_padding:
+        return []
+    count = int(np.count_nonzero(values == int(options.padding_value)))
+    if not count:
+        return []
+    return [
+        with_detail(
+            "padding_value_is_token",
+            f"padding_value {options.padding_value:g} is token id "
+            f"{int(options.padding_value)}, which occurs {count} times in the batch.",
+        )
+    ]

@@ -20,7 +20,6 @@ Session JSON, version 1::
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from os import PathLike
@@ -28,8 +27,8 @@ from typing import Any
 
 from padviz.core.batch import Batch, BatchError, from_json, to_json
 from padviz.core.curves import Curves, CurvesError
-from padviz.core.layout import LayoutOptions
 from padviz.core.models import MODES
+from padviz.core.options import LayoutError, LayoutOptions
 from padviz.core.training import TrainConfig
 
 FORMAT = "padviz-session"
@@ -62,7 +61,7 @@ def to_dict(session: Session) -> dict[str, Any]:
         "format": FORMAT,
         "version": VERSION,
         "batch": to_json(session.batch),
-        "options": dataclasses.asdict(session.options),
+        "options": session.options.to_dict(),
         "training": training,
         "runs": list(session.runs),
         "view": {"smoothing": session.smoothing, "log_y": session.log_y},
@@ -176,12 +175,7 @@ def _runs(value: Any) -> tuple[str, ...]:
 
 
 def _options(value: Any) -> LayoutOptions:
-    spec = _object(value, "options")
-    known = {f.name for f in dataclasses.fields(LayoutOptions)}
-    unknown = sorted(set(spec) - known)
-    if unknown:
-        raise SessionError(f"options: unknown option {unknown[0]!r}")
     try:
-        return LayoutOptions(**spec)
-    except (TypeError, ValueError) as exc:
+        return LayoutOptions.from_dict(_object(value, "options"), where="the session")
+    except LayoutError as exc:
         raise SessionError(f"options: {exc}") from None

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from padviz.core.batch import Batch, from_lengths
-from padviz.core.layout import LayoutOptions
+from padviz.core.options import LayoutOptions
 
 
 class AppState(QObject):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.batch import MAX_LENGTH_CAP
-from padviz.core.layout import ORDERS, SIDES, LayoutOptions
+from padviz.core.options import ORDERS, SIDES, LayoutOptions
 from padviz.gui.explorer.widgets import ErrorLabel
 from padviz.gui.state import AppState
 

@@ -9,7 +9,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from padviz.core.layout import ORDERS, WasteStats
+from padviz.core.layout import WasteStats
+from padviz.core.options import ORDERS
 from padviz.gui.theme import current_theme, qcolor, theme_notifier
 
 ROWS = (

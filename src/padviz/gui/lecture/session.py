@@ -3,15 +3,14 @@ layout, theme, zoom, the last batch and layout options, and the lesson files ope
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray
 
 from padviz.core.batch import from_json, to_json
-from padviz.core.layout import LayoutOptions
 from padviz.core.lessons import LessonError, load_lesson
+from padviz.core.options import LayoutOptions
 from padviz.gui.settings import app_settings
 from padviz.gui.theme import THEMES, current_theme, set_theme
 
@@ -72,7 +71,7 @@ class Session:
             if isinstance(batch_text, str):
                 state.set_batch(from_json(json.loads(batch_text)), edited=False)
             if isinstance(options_text, str):
-                state.set_options(LayoutOptions(**json.loads(options_text)))
+                state.set_options(LayoutOptions.from_dict(json.loads(options_text)))
         except (ValueError, TypeError) as exc:
             self.window.show_error(f"the remembered batch could not be restored: {exc}")
 
@@ -93,7 +92,7 @@ class Session:
         settings.setValue(WINDOW_STATE, self.window.saveState())
         state = self.window.state
         settings.setValue(BATCH, json.dumps(to_json(state.batch)))
-        settings.setValue(OPTIONS, json.dumps(dataclasses.asdict(state.options)))
+        settings.setValue(OPTIONS, json.dumps(state.options.to_dict()))
         self.save_look(lecture)
         settings.setValue(LESSON_FILES, lecture.player.files())
         settings.sync()
