@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QSli
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from padviz.core.batch import from_lengths
+from padviz.core.layout import compute_layout
 from padviz.core.lessons import lesson_names, load_lesson
 from padviz.core.options import LayoutOptions
 from padviz.gui.lecture.appearance import PRESENTATION_SCALE
@@ -52,7 +53,7 @@ def test_every_step_of_every_lesson_renders_with_its_caption(window, name) -> No
         assert window.state.options == step.options
         assert window.state.batch.lengths == step.batch.lengths
         if window.tabs.currentWidget() is window.explorer:
-            assert window.explorer.layout_.T == step.layout.T
+            assert window.explorer.document.layout.T == compute_layout(step.batch, step.options).T
         if step.training is not None:
             assert window.training.form.runs() == list(step.training.runs)
             assert window.training.form.base_config()["task"] == step.training.config.task
@@ -177,7 +178,7 @@ def test_walk_lights_exactly_the_rows_torch_packs_at_each_time(window, options) 
     window.state.set_options(options)
     explorer, walk = window.explorer, window.lecture.walk
     slider = _find(window, QSlider, "timeSlider")
-    layout = explorer.layout_
+    layout = explorer.document.layout
     assert walk.steps == 7 and slider.maximum() == 6
     packed_grid, padded_grid = explorer.packed_view.grid, explorer.padded_view.grid
     for t, rows, cells in _torch_rows_and_cells(layout):

@@ -66,7 +66,7 @@ def quit_after_first_paint(window: MainWindow) -> None:
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint and window.explorer.layout_ is not None:
+            if event.type() == QEvent.Type.Paint and window.explorer.document is not None:
                 watched.removeEventFilter(self)
                 QTimer.singleShot(0, painted)  # runs once this paint has finished
             return False

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.lessons import LessonError, Step, load_lesson
-from padviz.core.views import time_cells
 from padviz.gui.lecture.appearance import Appearance, follow_font_in_plots, palette_for
 from padviz.gui.lecture.callout import Callout
 from padviz.gui.lecture.player import LessonPlayer
@@ -37,6 +36,7 @@ from padviz.gui.lecture.timewalk import TimeWalk
 from padviz.gui.theme import THEMES, current_theme, set_theme, theme_notifier
 
 if TYPE_CHECKING:
+    from padviz.core.document import Document
     from padviz.gui.main_window import MainWindow
 
 LESSON_FILTER = "padviz lesson (*.json);;All files (*)"
@@ -66,6 +66,8 @@ class Lecture(QObject):
         self.presenting = False
         self._callouts: list[Callout] = []
         self._step_cells = np.zeros((0, 2), np.int64)
+        self._step_time: int | None = None  # the lesson step's time step to light ...
+        self._time_waiting = False  # ... once its document is there
 
         self.walk = TimeWalk()
         self.player = LessonPlayer()
@@ -89,7 +91,7 @@ class Lecture(QObject):
         self.player.lessonRequested.connect(self.open_lesson)
         self.player.stepChanged.connect(self.show_step)
         self.walk.timeChanged.connect(self._light_time)
-        self.explorer.layoutChanged.connect(self.walk.set_layout)
+        window.state.layoutChanged.connect(self._document_changed)
         window.tabs.currentChanged.connect(self._tab_changed)
         theme_notifier().themeChanged.connect(self._theme_changed)
         self.appearance.changed.connect(self._font_changed)
@@ -280,8 +282,11 @@ class Lecture(QObject):
             self.explorer.set_code_visible(True)
         self._call_out(step.highlight.views)
         self._step_cells = step.highlight_cells()
-        self.walk.set_layout(step.layout)
-        self.walk.set_time(step.highlight.time, force=True)
+        self._step_time, self._time_waiting = step.highlight.time, True
+        state.ensure_document()
+        if state.current and state.document is not None:
+            self._document_changed(state.document)
+        # else: the step's document is being computed; _document_changed lights it on arrival
 
     def _show_tab(self, tab: str) -> None:
         tabs = self.window.tabs
@@ -298,15 +303,23 @@ class Lecture(QObject):
         self._callouts = [Callout(target) for target in targets if target is not None]
 
     # -- the time walk ---------------------------------------------------------------------------
+    def _document_changed(self, document: Document) -> None:
+        """The walk follows every new document; a lesson step's time step is lit once its
+        document is there."""
+        self.walk.set_document(document)
+        if self._time_waiting:
+            self._time_waiting = False
+            self.walk.set_time(self._step_time, force=True)
+
     def _light_time(self, t: int | None) -> None:
         """Light time step t in the explorer, with the lesson step's own cells."""
         cells = self._step_cells
         if len(cells) == 0:
             self.explorer.highlight_time(t)
             return
-        layout = self.walk.layout_
-        if t is not None and layout is not None:
-            cells = np.concatenate([time_cells(layout, t), cells])
+        document = self.walk.document
+        if t is not None and document is not None:
+            cells = np.concatenate([document.time_cells(t), cells])
         self.explorer.highlight_cells(cells)
 
     def _tab_changed(self, *_args) -> None:
