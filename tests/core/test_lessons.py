@@ -79,7 +79,9 @@ def test_steps_inherit_batch_options_and_tab() -> None:
     assert steps[1].batch is steps[0].batch
     assert steps[1].options == steps[0].options
     assert steps[6].options == dataclasses.replace(steps[0].options, enforce_sorted=True)
-    assert compute_layout(steps[6].batch, steps[6].options).packed is None  # torch refuses unsorted lengths with enforce_sorted
+    assert (
+        compute_layout(steps[6].batch, steps[6].options).packed is None
+    )  # torch refuses unsorted lengths with enforce_sorted
     assert {s.tab for s in steps} == {"explorer"}
 
 
