@@ -11,7 +11,6 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -30,6 +29,7 @@ from padviz.gui.explorer.pitfall_panel import PitfallPanel
 from padviz.gui.explorer.text_box import TextBox
 from padviz.gui.explorer.views import JaggedView, MaskView, PackedView, PaddedView
 from padviz.gui.explorer.waste_meter import WasteMeter
+from padviz.gui.explorer.widgets import SteadyLabel
 from padviz.gui.state import AppState
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ HOVER_HINT = "Point at a cell to follow its token through every view."
 VIEW_NAMES = ("padded", "mask", "packed", "jagged")
 EXPORT_FORMATS = ("png", "svg")
 CODE_MIN_WIDTH = 360
+COMPUTING = "computing…"
 
 
 class ExplorerPanel(QWidget):
@@ -83,26 +84,22 @@ class ExplorerPanel(QWidget):
         self.code_panel.hide()
         self.legend = Legend()
 
-        self.batch_info = QLabel()
-        self.batch_info.setObjectName("batchInfoLabel")
-        self.batch_info.setWordWrap(True)
+        self.batch_info = SteadyLabel("batchInfoLabel")
         self.show_code_button = QPushButton("Show &code")
         self.show_code_button.setObjectName("showCodeButton")
         self.show_code_button.setCheckable(True)
         self.show_code_button.setToolTip("The exact torch code behind these views")
         self.show_code_button.toggled.connect(self.set_code_visible)
-        self.hover_label = QLabel(HOVER_HINT)
-        self.hover_label.setObjectName("hoverStatus")
-        self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.computing_label = QLabel("computing…")
-        self.computing_label.setObjectName("computingLabel")
+        self.hover_label = SteadyLabel("hoverStatus", HOVER_HINT, word_wrap=False)
+        self.hover_label.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Always in the layout, empty while idle: showing it must not relayout the window.
+        self.computing_label = SteadyLabel("computingLabel", word_wrap=False)
         self.computing_label.setToolTip("A large batch is being laid out; the views follow")
-        self.computing_label.hide()
 
         self._build()
         state.layoutChanged.connect(self.show_document)
         state.layoutFailed.connect(self._failed)
-        state.computingChanged.connect(self.computing_label.setVisible)
+        state.computingChanged.connect(self._computing)
 
     # -- building --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -183,6 +180,9 @@ class ExplorerPanel(QWidget):
             self.code_panel.set_code(document.code)
         self._clear_hover()
         self._apply_lit()
+
+    def _computing(self, on: bool) -> None:
+        self.computing_label.setText(COMPUTING if on else "")
 
     def _failed(self, message: str) -> None:
         """The batch cannot be laid out: say why; the last good document stays on screen."""
