@@ -13,19 +13,20 @@ from padviz.gui.explorer.axes import TickAxis
 from padviz.gui.explorer.cell_items import CellOverlay, CellTextItem
 from padviz.gui.theme import Theme, current_theme, dark_text, theme_notifier, token_lut
 
-MAX_IMAGE_SIDE = 8192  # longer grids are drawn from a subsample of their visible part
+MAX_IMAGE_SIDE = 2048  # longer grids are drawn from a subsample of their visible part
 OVERSAMPLE = 2  # ... with about this many grid cells per screen pixel
 
 
 class CodeImage(pg.ImageItem):
     """An ImageItem for uint8 colour codes and one fixed 256-colour table (the theme's). It
-    turns the codes straight into an Indexed8 QImage whose colour table is built once per
-    theme, instead of pyqtgraph's general levels-and-lookup path on every edit."""
+    colours the codes through an Indexed8 QImage whose colour table is built once per theme,
+    instead of pyqtgraph's general levels-and-lookup path on every edit, and keeps the result
+    as 32-bit colour: drawn as Indexed8, every paint (a hover, a highlight) would convert the
+    whole image again."""
 
     def __init__(self) -> None:
         super().__init__(axisOrder="row-major")
         self._table: list[int] = []
-        self._codes: np.ndarray | None = None  # the buffer the QImage reads
 
     def set_colors(self, lut: np.ndarray) -> None:
         """The RGBA colour (row) of each code."""
@@ -39,13 +40,11 @@ class CodeImage(pg.ImageItem):
         if codes is None or codes.size == 0:
             self._unrenderable = True
             return
-        self._codes = np.ascontiguousarray(codes, np.uint8)
-        rows, cols = self._codes.shape
-        image = QImage(
-            self._codes.data, cols, rows, self._codes.strides[0], QImage.Format.Format_Indexed8
-        )
+        codes = np.ascontiguousarray(codes, np.uint8)
+        rows, cols = codes.shape
+        image = QImage(codes.data, cols, rows, codes.strides[0], QImage.Format.Format_Indexed8)
         image.setColorTable(self._table)
-        self.qimage = image
+        self.qimage = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
         self._renderRequired = False
         self._unrenderable = False
 
