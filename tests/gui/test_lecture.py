@@ -18,7 +18,7 @@ from padviz.core.options import LayoutOptions
 from padviz.gui.lecture.appearance import PRESENTATION_SCALE
 from padviz.gui.lecture.callout import Callout
 from padviz.gui.main_window import MainWindow
-from padviz.gui.settings import reset_settings
+from padviz.gui.remembered import reset_settings
 from padviz.gui.theme import current_theme, set_theme
 
 
