@@ -1,5 +1,5 @@
-"""The main window: tabs and menus, batch files (open, save, recent), the unsaved-changes prompt,
-export from the menu, and a rendered window that is not blank."""
+"""The main window: tabs (found by key) and menus, batch files (open, save, recent), the
+unsaved-changes prompt, export from the menu, and a rendered window that is not blank."""
 
 from __future__ import annotations
 
@@ -34,6 +34,21 @@ def test_builds_without_an_event_loop_on_the_article(qtbot) -> None:
     )
     index = win.add_tab("extra", QWidget(), "Extra")
     assert win.tabs.tabText(index) == "Extra"
+
+
+def test_tabs_are_found_by_key_whatever_their_titles(window) -> None:
+    panels = [window.tab(key) for key in ("explorer", "training", "bench")]
+    assert panels == [window.explorer, window.training, window.bench]
+    window.tabs.setTabText(1, "Trainieren")  # a translated title
+    assert window.show_tab("training") and window.tabs.currentWidget() is window.training
+    assert window.show_tab("bench") and window.tabs.currentIndex() == 2
+    assert window.tab("slides") is None and not window.show_tab("slides")
+    assert window.tabs.currentWidget() is window.bench
+    with pytest.raises(ValueError, match="already a tab 'bench'"):
+        window.add_tab("bench", QWidget(), "Bench")
+    assert window.tabs.count() == 3
+    window.tabs.removeTab(2)
+    assert not window.show_tab("bench")
 
 
 def test_open_and_save_have_the_standard_shortcuts(window) -> None:
