@@ -158,6 +158,7 @@ def _remember_a_good_run() -> None:
         (keys.ZOOM, "huge", "skipped the remembered zoom: 'huge' is not a positive number"),
         (keys.ZOOM, "-2", "skipped the remembered zoom: '-2' is not a positive number"),
         (keys.THEME, "sepia", "skipped the remembered theme: 'sepia' is not one of light"),
+        (keys.THEME, ["dark", "light"], "theme: ['dark', 'light'] is not one of light"),
         (keys.GEOMETRY, "tall", "skipped the remembered window geometry"),
         (keys.WINDOW_STATE, QByteArray(b"junk"), "skipped the remembered dock layout"),
         (keys.LESSON_FILES, {"not": "a list"}, "skipped the remembered list of lesson files"),

@@ -92,10 +92,10 @@ class Remembered:
         name = self._settings.value(THEME)
         if name is None:
             return DEFAULT_THEME
-        if name not in THEMES:
+        if not isinstance(name, str) or name not in THEMES:
             self._skip("theme", f"{name!r} is not one of {', '.join(THEMES)}")
             return DEFAULT_THEME
-        return str(name)
+        return name
 
     def save_theme(self, name: str) -> None:
         self._save({THEME: name})
