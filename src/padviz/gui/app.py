@@ -22,7 +22,7 @@ def run_app(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from padviz.gui.main_window import MainWindow
-    from padviz.gui.settings import reset_settings
+    from padviz.gui.remembered import reset_settings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("padviz")
