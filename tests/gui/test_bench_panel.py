@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from padviz.gui.bench_panel import BenchPanel
+from padviz.gui.bench import BenchPanel
 from tests.gui.training_helpers import WAIT_MS, assert_nothing_running
 
 TINY = {
