@@ -61,8 +61,9 @@ class WorkerPoller(QObject):
         return self._client
 
     @property
-    def attached(self) -> bool:
-        return self._client is not None
+    def polling(self) -> bool:
+        """Whether the timer runs (exactly while a client is attached)."""
+        return self._timer.isActive()
 
     def attach(self, client: WorkerClient) -> None:
         """Poll `client` from now on (ending a worker attached before)."""
