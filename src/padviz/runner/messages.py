@@ -28,13 +28,16 @@ Training worker (padviz.runner.training_worker; no start arguments but torch's t
                                     weights of `config` when run is None
   and one round at a time, while running or after a Step:
     Records(generation, steps)      one RunStep per active run that stepped
-    Fault(generation, run, kind, message)  that run stopped (kind: FAULT_KINDS)
+    Fault(generation, run, kind, message)  that run stopped; kind: non-finite, out-of-memory
+                                    or error
     Finished(generation)            no run has steps left to do
   Reports of a session (SessionReport) carry its generation, so a client can drop those of a
   session it has replaced.
 
-Bench worker (padviz.runner.bench_worker; started with a BenchConfig dict)
-    StopMeasuring()                 end after the current round, keeping the rows so far
+Bench worker (padviz.runner.bench_worker; started with a BenchConfig dict, measures at once and
+reads commands between rounds)
+    StopMeasuring()                 end after the current round, keeping the rows so far; its
+                                    Acked follows the (interrupted) BenchDone
     Progress(fraction, row)         after every round; row is the finished pad ratio or None
     BenchDone(result)               BenchResult.to_dict(); then the worker waits for Quit
     BenchRefused(message)           a setting the core refused; then it waits for Quit
@@ -48,8 +51,6 @@ from typing import Any
 import numpy as np
 
 from padviz.core.curves import CURVE_FIELDS
-
-FAULT_KINDS = ("non-finite", "out-of-memory", "error")
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ class Records(SessionReport):
 @dataclass(frozen=True)
 class Fault(SessionReport):
     run: int
-    kind: str  # one of FAULT_KINDS
+    kind: str  # "non-finite", "out-of-memory" or "error"
     message: str  # names the step
 
 
