@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.batch import BatchError, load_json, load_preset, preset_names, save_json
-from padviz.gui.bench_panel import BenchPanel
+from padviz.gui.bench import BenchPanel
 from padviz.gui.explorer import ExplorerPanel
 from padviz.gui.explorer.panel import VIEW_NAMES
 from padviz.gui.lecture import Lecture
