@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 import torch
 
+from padviz.core.errors import PadvizError
+
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
-class DeviceError(ValueError):
+class DeviceError(PadvizError):
     """A device that is not present here, or a name that is not a device."""
 
 
