@@ -108,3 +108,22 @@ def test_quick_keeps_model_and_batch_and_uses_a_smaller_pool():
     )
     assert quick.buckets < full.buckets and quick.reps < full.reps
     assert config("--quick", "--buckets", "2").buckets == 2
+
+
+def test_device_names_are_those_of_padviz_train():
+    args = build_parser().parse_args(["bench", "--device", "cuda:1"])
+    assert config_from_args(args).device == "cuda:1"
+
+
+@pytest.mark.parametrize("spec", ["cuda:1", "cuda:x", "tpu", "mps"])
+def test_an_unavailable_device_is_the_same_line_as_for_train(capsys, monkeypatch, tmp_path, spec):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert main(["bench", "--quick", *TINY, "--device", spec]) == 2
+    bench_out, bench_err = capsys.readouterr()
+    train = ["train", "--mode", "packed", "--steps", "2", "--csv", str(tmp_path / "x.csv")]
+    assert main([*train, "--device", spec]) == 2
+    train_out, train_err = capsys.readouterr()
+    assert bench_out == train_out == ""
+    assert bench_err == train_err and bench_err.count("\n") == 1
+    assert bench_err.startswith("error: ") and repr(spec) in bench_err

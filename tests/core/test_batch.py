@@ -231,6 +231,23 @@ def test_with_lengths_keeps_tokens_and_is_reversible():
     assert_arrays_consistent(longer)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(1, 12), min_size=1, max_size=8),
+    st.lists(st.integers(1, 12), min_size=1, max_size=8),
+)
+def test_with_lengths_equals_a_batch_made_with_those_lengths(old, new):
+    # from_lengths fills position t of sequence i as editing does (seed 0): resizing any batch
+    # of generated tokens must give exactly the batch generated at the new lengths.
+    base = from_lengths(old)
+    edited = base.with_lengths(new)
+    assert edited == from_lengths(new)
+    assert_arrays_consistent(edited)
+    for i, n in enumerate(new[: len(old)]):
+        if old[i] == n:  # an unchanged sequence is shared, not rebuilt
+            assert edited.sequences[i] is base.sequences[i]
+
+
 def test_editing_keeps_labels_vocab_and_arrays_in_step():
     batch = Batch(
         sequences=((1, 2), (3,), (2, 2, 2)), labels=(7, 8, 9), vocab=("<pad>", "a", "b", "c")

@@ -27,12 +27,10 @@ from padviz.core.lessons import (
     lesson_names,
     load_lesson,
     parse_lesson,
-    time_caption,
-    time_steps,
 )
 from padviz.core.options import LayoutOptions
 from padviz.core.training import Trainer, batch_stream
-from padviz.core.views import time_cells
+from padviz.core.views import time_caption, time_cells, time_steps
 
 TOPICS = ("why-pad", "the-mask", "packing", "masked-loss", "h-n-trap", "article-loss", "bucketing")
 
@@ -81,7 +79,9 @@ def test_steps_inherit_batch_options_and_tab() -> None:
     assert steps[1].batch is steps[0].batch
     assert steps[1].options == steps[0].options
     assert steps[6].options == dataclasses.replace(steps[0].options, enforce_sorted=True)
-    assert steps[6].layout.packed is None  # torch refuses unsorted lengths with enforce_sorted
+    assert (
+        compute_layout(steps[6].batch, steps[6].options).packed is None
+    )  # torch refuses unsorted lengths with enforce_sorted
     assert {s.tab for s in steps} == {"explorer"}
 
 

@@ -1,4 +1,4 @@
-"""The trainer: learning, reproducibility, shared data and weights across modes, faults, devices."""
+"""The trainer: learning, reproducibility, shared data and weights across modes, faults."""
 
 import dataclasses
 import json
@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from padviz.core import losses
-from padviz.core.devices import DeviceError, available_devices, resolve_device
 from padviz.core.models import MODES
 from padviz.core.tasks import task_names
 from padviz.core.training import (
@@ -224,37 +223,6 @@ def test_bad_settings_are_named(changes, message):
 def test_unknown_config_keys_are_named():
     with pytest.raises(ConfigError, match="unknown training setting\\(s\\): colour, speed"):
         TrainConfig.from_dict({"speed": 1, "colour": "red", "steps": 3})
-
-
-# -- devices ---------------------------------------------------------------------------------
-
-
-def test_the_cpu_is_always_available_with_a_name():
-    devices = available_devices()
-    assert devices[0].id == "cpu" and devices[0].name
-    assert resolve_device("cpu") == torch.device("cpu")
-
-
-def test_auto_picks_the_cpu_when_nothing_else_is_present(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
-    assert resolve_device("auto") == torch.device("cpu")
-    assert Trainer(TrainConfig(**SMALL | {"device": "auto"})).step().device == "cpu"
-
-
-@pytest.mark.parametrize("spec", ["cuda", "cuda:1", "mps"])
-def test_an_absent_device_is_a_clear_error(monkeypatch, spec):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
-    with pytest.raises(DeviceError, match=f"device '{spec}' is not available here; available: cpu"):
-        resolve_device(spec)
-    with pytest.raises(DeviceError, match=f"device '{spec}' is not available"):
-        Trainer(TrainConfig(**SMALL | {"device": spec}))
-
-
-def test_a_name_that_is_no_device_is_refused():
-    with pytest.raises(DeviceError, match="unknown device 'gpu'; use one of auto, cpu, cuda"):
-        resolve_device("gpu")
 
 
 def test_num_threads_sets_torchs_thread_count():

@@ -168,7 +168,7 @@ def _describe(widget: QWidget) -> str:
 @pytest.fixture(autouse=True)
 def known_leak_window_title(no_leftover_windows, no_leftover_timers, monkeypatch):
     """KNOWN LEAK, reported; delete this fixture once it is fixed. MainWindow.__init__
-    (src/padviz/gui/main_window.py:67) connects a lambda to its AppState's pathChanged. PySide
+    (src/padviz/gui/main_window.py:69) connects a lambda to its AppState's pathChanged. PySide
     holds a lambda strongly and gc cannot see through the connection, so a deleted window's
     Python side lives on (state -> lambda -> window), pyqtgraph's ~100 parentless menus with it,
     and no_leftover_windows would fail every test that makes a window. Cut that connection

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import threading
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from padviz.gui.bench_panel import BenchPanel
+from padviz.gui.bench import BenchPanel
 from tests.gui.training_helpers import WAIT_MS, assert_nothing_running
 
 TINY = {
@@ -39,6 +42,7 @@ def test_bench_measures_and_plots_every_strategy_and_the_ideal(qtbot, panel) -> 
     qtbot.waitUntil(lambda: panel.result is not None, timeout=WAIT_MS)
     assert panel.progress.value() == panel.progress.maximum()
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert not panel.controller.poller.polling  # the worker ended with its answer
     assert panel.table.rowCount() == 3
     ratios = [row["pad_ratio"] for row in panel.rows]
     for name in ("padded", "packed", "bucketed", "ideal"):
@@ -64,3 +68,14 @@ def test_stop_keeps_what_was_measured(qtbot, panel) -> None:
 def test_a_bad_setting_is_shown_not_raised(qtbot, panel) -> None:
     panel.start(buckets=0)
     assert "buckets" in panel.recommendation.text() and panel.start_button.isEnabled()
+
+
+def test_a_dead_worker_is_reported_and_the_panel_stays_usable(qtbot, panel) -> None:
+    panel.start(**{**TINY, "reps": 100_000})
+    qtbot.waitUntil(lambda: panel.fraction > 0, timeout=WAIT_MS)
+    (worker,) = multiprocessing.active_children()
+    os.kill(worker.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: "stopped unexpectedly" in panel.recommendation.text(), timeout=WAIT_MS)
+    assert f"exit code {-signal.SIGKILL}" in panel.recommendation.text()
+    assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert not panel.controller.poller.polling and panel.result is None

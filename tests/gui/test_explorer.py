@@ -154,7 +154,7 @@ def test_bad_padding_value_is_refused_next_to_the_field(explorer, qtbot, text) -
 def test_hover_links_every_view_and_says_where_the_token_goes(explorer) -> None:
     pv = explorer.padded_view
     _hover(pv, 4, 2)  # time-first: row t=4, column sequence 2
-    expected = describe_cell(explorer.layout_, 2, 4)
+    expected = describe_cell(explorer.document.layout, 2, 4)
     assert expected.startswith("sequence 2, t=4 -> packed row 11 (time step 4, slot 1 of 2)")
     assert _child(explorer, QLabel, "hoverStatus").text() == expected
     assert pv.hover.cells.tolist() == [[4, 2]]

@@ -1,5 +1,5 @@
 """Lecture mode in a real MainWindow: lessons, step keys, the packed-time walk, presentation,
-zoom, themes and remembered settings."""
+zoom and themes (what the window remembers of them: test_remembered.py)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QSli
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from padviz.core.batch import from_lengths
+from padviz.core.layout import compute_layout
 from padviz.core.lessons import lesson_names, load_lesson
 from padviz.core.options import LayoutOptions
 from padviz.gui.lecture.appearance import PRESENTATION_SCALE
 from padviz.gui.lecture.callout import Callout
 from padviz.gui.main_window import MainWindow
-from padviz.gui.settings import reset_settings
-from padviz.gui.theme import current_theme, set_theme
+from padviz.gui.theme import current_theme
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_every_step_of_every_lesson_renders_with_its_caption(window, name) -> No
         assert window.state.options == step.options
         assert window.state.batch.lengths == step.batch.lengths
         if window.tabs.currentWidget() is window.explorer:
-            assert window.explorer.layout_.T == step.layout.T
+            assert window.explorer.document.layout.T == compute_layout(step.batch, step.options).T
         if step.training is not None:
             assert window.training.form.runs() == list(step.training.runs)
             assert window.training.form.base_config()["task"] == step.training.config.task
@@ -143,6 +143,22 @@ def test_a_bad_lesson_file_is_reported_in_the_window(window, tmp_path) -> None:
     assert _find(window, QComboBox, "lessonCombo").currentData() == "why-pad"
 
 
+def test_lesson_steps_find_their_tab_by_key_whatever_its_title(window, tmp_path) -> None:
+    for index, title in enumerate(("&Erkunden", "Entraînement", "Mesures")):
+        window.tabs.setTabText(index, title)  # a translated window
+    path = tmp_path / "tabs.json"
+    lesson = _lesson_json()
+    lesson["steps"] += [{"caption": "b", "tab": "bench"}, {"caption": "e", "tab": "explorer"}]
+    path.write_text(json.dumps(lesson), "utf-8")
+    lecture = window.lecture
+    assert lecture.open_lesson(str(path))
+    lecture.player.next()
+    assert window.tabs.currentWidget() is window.bench
+    lecture.player.next()
+    assert window.tabs.currentWidget() is window.explorer
+    assert window.statusBar().currentMessage() == ""
+
+
 def test_a_lesson_does_not_overwrite_the_file_last_saved(window, tmp_path) -> None:
     saved = tmp_path / "batch.json"
     assert window.save_file(saved)
@@ -177,7 +193,7 @@ def test_walk_lights_exactly_the_rows_torch_packs_at_each_time(window, options) 
     window.state.set_options(options)
     explorer, walk = window.explorer, window.lecture.walk
     slider = _find(window, QSlider, "timeSlider")
-    layout = explorer.layout_
+    layout = explorer.document.layout
     assert walk.steps == 7 and slider.maximum() == 6
     packed_grid, padded_grid = explorer.packed_view.grid, explorer.padded_view.grid
     for t, rows, cells in _torch_rows_and_cells(layout):
@@ -271,6 +287,12 @@ def test_presentation_enlarges_plots_that_do_not_follow_the_font_themselves(wind
     assert f"font-size:{size:.1f}pt" in legend_label.item.toHtml().replace(" ", "")
 
 
+def test_presentation_passes_over_a_tab_that_has_no_presentation_mode(window) -> None:
+    window.add_tab("notes", QLabel("notes"), "Notes")
+    window.findChild(object, "presentationAction").trigger()
+    assert window.lecture.presenting and not window.explorer.editor_column.isVisible()
+
+
 def test_zoom_scales_the_whole_interface(window) -> None:
     keys = {
         name: [k.toString() for k in window.findChild(object, name).shortcuts()]
@@ -305,44 +327,3 @@ def test_theme_menu_switches_views_and_widgets(window, name) -> None:
     assert QApplication.palette().window().color().name() == theme.background.lower()
     pixel = window.explorer.padded_view.grab().toImage().pixelColor(2, 2)
     assert pixel.name() == theme.background.lower()
-
-
-# -- remembered settings -----------------------------------------------------------------------
-def test_settings_round_trip_and_reset(qtbot, tmp_path) -> None:
-    first = MainWindow()
-    qtbot.addWidget(first)
-    first.show()
-    lesson = tmp_path / "mine.json"
-    lesson.write_text(json.dumps(_lesson_json()), "utf-8")
-    first.lecture.open_lesson(str(lesson))
-    first.findChild(object, "theme_dark").trigger()
-    first.findChild(object, "zoomInAction").trigger()
-    first.state.set_batch(from_lengths([3, 9, 4]))
-    first.state.set_options(LayoutOptions(batch_first=True, order="bucketed", buckets=3))
-    first.resize(900, 650)
-    assert first.height() == 650
-    first.lecture.dock.hide()  # the panel layout: the lesson dock closed
-    first.close()
-
-    set_theme("light")
-    second = MainWindow()
-    qtbot.addWidget(second)
-    assert current_theme().name == "dark"
-    assert second.lecture.appearance.zoom == 1.1
-    assert second.state.batch.lengths == [3, 9, 4]
-    assert second.state.options == LayoutOptions(batch_first=True, order="bucketed", buckets=3)
-    # restoreGeometry fits the width into the offscreen screen (800 x 800); the height fits
-    assert second.height() == 650 and second.width() <= 800
-    assert second.lecture.player.files() == [str(lesson)]
-    assert second.lecture.dock.isHidden()
-    second.close()
-
-    reset_settings()
-    third = MainWindow()
-    qtbot.addWidget(third)
-    assert current_theme().name == "light"
-    assert third.lecture.appearance.zoom == 1.0
-    assert third.state.batch.lengths == [5, 3, 7]
-    assert third.lecture.player.files() == []
-    assert not third.lecture.dock.isHidden()
-    third.close()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from padviz.cli import build_parser, main
 from padviz.gui.app import run_app
 from padviz.gui.main_window import MainWindow
-from padviz.gui.settings import app_settings
+from padviz.gui.remembered import app_settings
 from padviz.gui.theme import current_theme
 
 

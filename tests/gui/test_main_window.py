@@ -1,5 +1,5 @@
-"""The main window: tabs and menus, batch files (open, save, recent), the unsaved-changes prompt,
-export from the menu, and a rendered window that is not blank."""
+"""The main window: tabs (found by key) and menus, batch files (open, save, recent), the
+unsaved-changes prompt, export from the menu, and a rendered window that is not blank."""
 
 from __future__ import annotations
 
@@ -32,8 +32,23 @@ def test_builds_without_an_event_loop_on_the_article(qtbot) -> None:
     assert (win.file_menu, win.view_menu, win.help_menu) == tuple(
         a.menu() for a in win.menuBar().actions()[:3]
     )
-    index = win.add_tab(QWidget(), "Extra")
+    index = win.add_tab("extra", QWidget(), "Extra")
     assert win.tabs.tabText(index) == "Extra"
+
+
+def test_tabs_are_found_by_key_whatever_their_titles(window) -> None:
+    panels = [window.tab(key) for key in ("explorer", "training", "bench")]
+    assert panels == [window.explorer, window.training, window.bench]
+    window.tabs.setTabText(1, "Trainieren")  # a translated title
+    assert window.show_tab("training") and window.tabs.currentWidget() is window.training
+    assert window.show_tab("bench") and window.tabs.currentIndex() == 2
+    assert window.tab("slides") is None and not window.show_tab("slides")
+    assert window.tabs.currentWidget() is window.bench
+    with pytest.raises(ValueError, match="already a tab 'bench'"):
+        window.add_tab("bench", QWidget(), "Bench")
+    assert window.tabs.count() == 3
+    window.tabs.removeTab(2)
+    assert not window.show_tab("bench")
 
 
 def test_open_and_save_have_the_standard_shortcuts(window) -> None:
@@ -58,9 +73,10 @@ def test_save_then_open_round_trips_and_remembers_recent_files(window, tmp_path)
     assert window.open_dialog()
     assert window.state.batch.lengths == [2, 9]
     assert window.explorer.padded_view.image.image.shape == (9, 2)
-    assert window.recent_files()[:2] == [str(other.resolve()), str(target.resolve())]
+    recent = window.remembered.recent_files()
+    assert recent[:2] == [str(other.resolve()), str(target.resolve())]
     window._fill_recent_menu()
-    assert [a.text() for a in window.recent_menu.actions()][:2] == window.recent_files()[:2]
+    assert [a.text() for a in window.recent_menu.actions()][:2] == recent[:2]
 
     window.state.set_batch(from_lengths([3]))
     assert window.save()  # has a path now: saves there without asking
@@ -138,7 +154,7 @@ def test_show_code_menu_action_and_button_agree(window) -> None:
 
 
 def test_explorer_catches_up_when_its_tab_comes_back(window) -> None:
-    other = window.add_tab(QWidget(), "Other")
+    other = window.add_tab("other", QWidget(), "Other")
     window.tabs.setCurrentIndex(other)
     window.state.set_batch(from_lengths([2, 2]))
     assert window.explorer.padded_view.image.image.shape == (7, 3)  # hidden: not redrawn

@@ -23,6 +23,7 @@ from tests.gui.training_helpers import (
     assert_nothing_running,
     data_items,
     point_counts,
+    settle,
     tiny,
 )
 
@@ -46,11 +47,6 @@ def _wait_state(qtbot, panel, state: RunState) -> None:
 
 def _wait_points(qtbot, panel, n: int) -> None:
     qtbot.waitUntil(lambda: min(point_counts(panel.masked_plot), default=0) >= n, timeout=WAIT_MS)
-
-
-def _settle(qtbot) -> None:
-    """Let records already in the pipe arrive (the worker may have sent one more round)."""
-    qtbot.wait(400)
 
 
 def test_training_plots_the_cores_numbers_and_the_session_keeps_them(
@@ -123,7 +119,6 @@ def test_controls_shortcuts_and_the_hidden_state_view(qtbot, panel) -> None:
     QTest.keyClick(panel.form.seed_spin, Qt.Key.Key_S)  # typing in a field: no shortcut
     QTest.keyClick(panel.form.seed_spin, Qt.Key.Key_R)
     QTest.keyClick(panel.form.seed_spin, Qt.Key.Key_Space)
-    qtbot.wait(200)
     assert panel.controller.state is RunState.IDLE
 
     panel.start_button.setFocus()
@@ -133,14 +128,13 @@ def test_controls_shortcuts_and_the_hidden_state_view(qtbot, panel) -> None:
     _wait_points(qtbot, panel, 3)
     QTest.keyClick(panel, Qt.Key.Key_Space)  # ... and pauses
     assert panel.pause_button.isChecked() and panel.controller.state is RunState.PAUSED
-    _settle(qtbot)
+    settle(qtbot, panel.controller)  # the pause is handled, the rounds before it are shown
     held = point_counts(panel.masked_plot)
-    qtbot.wait(500)
+    settle(qtbot, panel.controller)
     assert point_counts(panel.masked_plot) == held  # pause holds
 
     QTest.keyClick(panel, Qt.Key.Key_S)  # S: exactly one step of every run
-    qtbot.waitUntil(lambda: point_counts(panel.masked_plot) != held, timeout=WAIT_MS)
-    _settle(qtbot)
+    settle(qtbot, panel.controller)
     assert point_counts(panel.masked_plot) == [n + 1 for n in held]
     assert point_counts(panel.unmasked_plot) == [n + 1 for n in held]
     qtbot.mouseClick(panel.step_button, Qt.MouseButton.LeftButton)
@@ -164,9 +158,9 @@ def test_controls_shortcuts_and_the_hidden_state_view(qtbot, panel) -> None:
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)  # Stop while paused
     assert panel.controller.state is RunState.STOPPED
-    _settle(qtbot)
+    settle(qtbot, panel.controller)
     stopped = point_counts(panel.masked_plot)
-    qtbot.wait(300)
+    settle(qtbot, panel.controller)
     assert point_counts(panel.masked_plot) == stopped and min(stopped) > 0
     assert not panel.stop_button.isEnabled() and panel.form.device_combo.isEnabled()
 

@@ -25,6 +25,7 @@ def test_closing_mid_training_leaves_nothing_running(qtbot) -> None:
     qtbot.waitUntil(lambda: min(point_counts(window.training.masked_plot)) > 0, timeout=WAIT_MS)
     assert window.close()
     assert window.training.controller.state is RunState.STOPPED
+    assert not window.training.controller.poller.polling
     assert_nothing_running(threads_before)
 
 
@@ -35,6 +36,7 @@ def test_quitting_the_application_stops_the_workers(qtbot) -> None:
     window.bench.start(hidden=4, batch_size=4, max_len=8, warmup=0, reps=100_000)
     qtbot.waitUntil(lambda: window.bench.fraction > 0, timeout=WAIT_MS)
     QApplication.instance().aboutToQuit.emit()  # mid-measurement
+    assert not window.bench.controller.poller.polling
     assert_nothing_running(threads_before)
 
 

@@ -40,6 +40,15 @@ def point_counts(plot: pg.PlotWidget) -> list[int]:
     return [0 if i.xData is None else len(i.xData) for i in data_items(plot)]
 
 
+def settle(qtbot, controller) -> None:
+    """Wait until the worker has handled every command sent so far and everything it sent for
+    them has reached the controller (a Sync barrier, instead of sleeping and hoping)."""
+    poller = controller.poller
+    token = poller.sync()
+    assert token is not None, "no worker to wait for"
+    qtbot.waitUntil(lambda: poller.last_synced == token, timeout=WAIT_MS)
+
+
 def assert_nothing_running(threads_before: set[threading.Thread]) -> None:
     assert multiprocessing.active_children() == []
     extra = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]

@@ -5,12 +5,19 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 import pytest
 
-from padviz.runner.process import Message
+from padviz.runner.messages import Records, Report, RunStep, Synced
 
 TINY = {"embed": 4, "hidden": 8, "batch_size": 4, "max_len": 6, "device": "cpu", "num_threads": 1}
+R = TypeVar("R", bound=Report)
+
+
+class Client(Protocol):
+    def poll(self) -> list[Report]: ...
+    def sync(self) -> int: ...
 
 
 def tiny(mode: str, **overrides: object) -> dict[str, object]:
@@ -18,21 +25,33 @@ def tiny(mode: str, **overrides: object) -> dict[str, object]:
 
 
 def collect(
-    poll: Callable[[], list[Message]], until: Callable[[list[Message]], bool], timeout: float = 60.0
-) -> list[Message]:
-    """Poll until `until(messages so far)` holds; fail the test after `timeout` seconds."""
-    messages: list[Message] = []
+    poll: Callable[[], list[Report]], until: Callable[[list[Report]], bool], timeout: float = 60.0
+) -> list[Report]:
+    """Poll until `until(reports so far)` holds; fail the test after `timeout` seconds."""
+    reports: list[Report] = []
     deadline = time.monotonic() + timeout
-    while not until(messages):
+    while not until(reports):
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting; got {[m[0] for m in messages]}")
-        messages += poll()
+            pytest.fail(f"timed out waiting; got {[type(m).__name__ for m in reports]}")
+        reports += poll()
         time.sleep(0.01)
-    return messages
+    return reports
 
 
-def kinds(messages: list[Message], kind: str) -> list[Message]:
-    return [m for m in messages if m[0] == kind]
+def synced(client: Client) -> list[Report]:
+    """Everything the worker sends until it has handled every command sent so far."""
+    token = client.sync()
+    reports = collect(client.poll, lambda ms: Synced(token) in ms)
+    return reports[: reports.index(Synced(token))]
+
+
+def of_type(reports: list[Report], kind: type[R]) -> list[R]:
+    return [m for m in reports if isinstance(m, kind)]
+
+
+def steps(reports: list[Report]) -> list[RunStep]:
+    """The RunSteps of every Records report, in order."""
+    return [s for m in of_type(reports, Records) for s in m.steps]
 
 
 @pytest.fixture(autouse=True)

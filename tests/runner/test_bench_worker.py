@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from padviz.runner.bench_client import BenchClient
-from tests.runner.conftest import collect, kinds
+from padviz.runner.messages import Acked, BenchDone, BenchRefused, Progress
+from tests.runner.conftest import collect, of_type, synced
 
 TINY = {
     "device": "cpu",
@@ -20,34 +21,37 @@ TINY = {
 def test_measures_every_ratio_with_progress_then_quits() -> None:
     client = BenchClient(TINY)
     try:
-        got = collect(client.poll, lambda ms: kinds(ms, "result"))
+        got = collect(client.poll, lambda ms: of_type(ms, BenchDone))
     finally:
         client.stop()
-    fractions = [m[1] for m in kinds(got, "progress")]
+    fractions = [m.fraction for m in of_type(got, Progress)]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    rows = [m[2] for m in kinds(got, "progress") if m[2] is not None]
-    (result,) = kinds(got, "result")
-    assert result[1]["rows"] == rows and len(rows) == 2
+    rows = [m.row for m in of_type(got, Progress) if m.row is not None]
+    (done,) = of_type(got, BenchDone)
+    assert done.result["rows"] == rows and len(rows) == 2
     assert {"padded_ms", "packed_ms", "bucketed_ms"} <= set(rows[0])
-    assert result[1]["recommendation"] and not result[1]["interrupted"]
+    assert done.result["recommendation"] and not done.result["interrupted"]
     assert not client.alive
 
 
 def test_stop_request_ends_early_with_the_rows_so_far() -> None:
     client = BenchClient({**TINY, "reps": 10_000, "pad_ratios": [0.0, 0.5, 0.8]})
     try:
-        collect(client.poll, lambda ms: kinds(ms, "progress"))
+        collect(client.poll, lambda ms: of_type(ms, Progress))
         client.request_stop()
-        (result,) = kinds(collect(client.poll, lambda ms: kinds(ms, "result")), "result")
+        got = synced(client)
     finally:
         client.stop()
-    assert result[1]["interrupted"] and result[1]["rows"] == []
+    (done,) = of_type(got, BenchDone)
+    assert got.index(done) < got.index(Acked("StopMeasuring"))  # acknowledged once answered
+    assert done.result["interrupted"] and done.result["rows"] == []
 
 
 def test_a_bad_setting_is_an_error_message() -> None:
     client = BenchClient({**TINY, "hidden": 0})
     try:
-        (error,) = kinds(collect(client.poll, lambda ms: kinds(ms, "error")), "error")
+        got = synced(client)
     finally:
         client.stop()
-    assert "hidden" in error[1]
+    (error,) = of_type(got, BenchRefused)
+    assert "hidden" in error.message

@@ -6,15 +6,16 @@ import torch
 
 from padviz.core.curves import CURVE_FIELDS
 from padviz.core.training import TrainConfig, Trainer
+from padviz.runner.messages import Acked, Fault, Pause, Quit, Records, Report, Sync, Synced
 from padviz.runner.rate import RateMeter
 from padviz.runner.training_worker import _TrainingLoop
 
 
 class Pipe:
     def __init__(self) -> None:
-        self.sent: list[tuple] = []
+        self.sent: list[Report] = []
 
-    def send(self, message: tuple) -> None:
+    def send(self, message: Report) -> None:
         self.sent.append(message)
 
 
@@ -36,10 +37,20 @@ def test_out_of_memory_stops_only_that_run_with_a_message() -> None:
     loop.generation = 7
     loop.round()
     (records, fault) = pipe.sent
-    assert records[0] == "records" and [r[0] for r in records[2]] == [1]
-    assert len(records[2][0][1]) == len(CURVE_FIELDS)
-    assert fault[:4] == ("fault", 7, 0, "out-of-memory") and "out of memory" in fault[4]
+    assert isinstance(records, Records) and [s.run for s in records.steps] == [1]
+    assert len(records.steps[0].values) == len(CURVE_FIELDS)
+    assert isinstance(fault, Fault)
+    assert (fault.generation, fault.run, fault.kind) == (7, 0, "out-of-memory")
+    assert "out of memory" in fault.message
     assert loop.active == [False, True]
+
+
+def test_commands_are_acknowledged_sync_is_answered_and_quit_is_not() -> None:
+    pipe = Pipe()
+    loop = _TrainingLoop(pipe)
+    assert loop.handle(Pause()) and loop.handle(Sync(5))
+    assert not loop.handle(Quit())
+    assert pipe.sent == [Acked("Pause"), Synced(5)]
 
 
 def test_rate_meter_counts_events_per_second_over_its_window() -> None:

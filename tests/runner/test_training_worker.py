@@ -14,8 +14,18 @@ import pytest
 
 from padviz.core.curves import CURVE_FIELDS
 from padviz.core.training import RECORD_FIELDS, TrainConfig, Trainer
+from padviz.runner.messages import (
+    Acked,
+    ConfigRefused,
+    Configured,
+    Died,
+    Fault,
+    Finished,
+    HiddenAnswer,
+    Records,
+)
 from padviz.runner.training_client import TrainingClient
-from tests.runner.conftest import collect, kinds, tiny
+from tests.runner.conftest import collect, of_type, steps, synced, tiny
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +35,6 @@ def client():
     c.stop()
 
 
-def _records(messages):
-    return [r for m in kinds(messages, "records") for r in m[2]]
-
-
 def test_curve_fields_are_step_record_fields() -> None:
     assert set(CURVE_FIELDS) <= set(RECORD_FIELDS)
 
@@ -36,92 +42,99 @@ def test_curve_fields_are_step_record_fields() -> None:
 def test_steps_and_training_report_the_cores_numbers(client) -> None:
     configs = [tiny("padded-masked", steps=12), tiny("packed", steps=12)]
     client.configure(configs)
-    got = collect(client.poll, lambda ms: kinds(ms, "configured"))
-    assert kinds(got, "configured")[0][2] == ["cpu", "cpu"]
+    got = collect(client.poll, lambda ms: of_type(ms, Configured))
+    assert of_type(got, Configured)[0].devices == ("cpu", "cpu")
     client.step()
-    first = _records(collect(client.poll, lambda ms: kinds(ms, "records")))
-    assert [(run, values[0]) for run, values, _, _ in first] == [(0, 1), (1, 1)]
+    first = steps(collect(client.poll, lambda ms: of_type(ms, Records)))
+    assert [(s.run, s.value("step")) for s in first] == [(0, 1), (1, 1)]
     client.run()
-    rest = _records(collect(client.poll, lambda ms: kinds(ms, "finished")))
-    records = first + rest
+    records = first + steps(collect(client.poll, lambda ms: of_type(ms, Finished)))
     for run, config in enumerate(configs):
-        mine = [values for r, values, _, _ in records if r == run]
-        assert [v[0] for v in mine] == list(range(1, 13))
-        for values, record in zip(mine, Trainer(TrainConfig.from_dict(config)), strict=False):
-            for name, value in zip(CURVE_FIELDS, values, strict=False):
+        mine = [s for s in records if s.run == run]
+        assert [s.value("step") for s in mine] == list(range(1, 13))
+        for step, record in zip(mine, Trainer(TrainConfig.from_dict(config)), strict=False):
+            for name in CURVE_FIELDS:
                 if name not in ("tokens_per_s", "step_ms", "memory_mb"):
-                    assert value == getattr(record, name), name
-    assert all(done_at <= time.perf_counter() for _, _, _, done_at in records)
+                    assert step.value(name) == getattr(record, name), name
+    assert all(s.done_at <= time.perf_counter() for s in records)
+
+
+def test_every_command_is_acknowledged_in_order_once_handled(client) -> None:
+    client.configure([tiny("packed", steps=3)])
+    client.set_lr(0.02)
+    client.step()
+    client.request_hidden([[1, 2]], None, tiny("packed"))
+    client.pause()
+    got = synced(client)
+    acks = [m.command for m in of_type(got, Acked)]
+    assert acks == ["Configure", "SetLr", "Step", "RequestHidden", "Pause"]
+    # each command's own output comes before its acknowledgement
+    order = [type(m).__name__ for m in got if not isinstance(m, Acked)]
+    assert order == ["Configured", "Records", "HiddenAnswer"]
+    assert got.index(Acked("Step")) > got.index(of_type(got, Records)[0])
+    assert steps(got)[0].value("lr") == 0.02
 
 
 def test_pause_holds_and_step_adds_exactly_one_round(client) -> None:
     client.configure([tiny("padded-unmasked", steps=100_000), tiny("packed", steps=100_000)])
     client.run()
-    collect(client.poll, lambda ms: len(_records(ms)) >= 4)
+    collect(client.poll, lambda ms: len(steps(ms)) >= 4)
     client.pause()
-    time.sleep(0.3)
-    client.poll()  # whatever was sent before the pause arrived
-    time.sleep(0.3)
-    assert client.poll() == []
+    collect(client.poll, lambda ms: Acked("Pause") in ms)
+    assert steps(synced(client)) == []  # nothing was trained after the pause was handled
     client.step()
-    step = _records(collect(client.poll, lambda ms: kinds(ms, "records")))
-    time.sleep(0.2)
-    assert client.poll() == []
-    assert sorted(run for run, *_ in step) == [0, 1]
+    one_round = synced(client)
+    assert len(of_type(one_round, Records)) == 1
+    assert sorted(s.run for s in steps(one_round)) == [0, 1]
+    assert steps(synced(client)) == []  # and still paused after the step
 
 
 def test_reset_drops_the_old_session_and_starts_at_step_one(client) -> None:
     client.configure([tiny("packed", steps=100_000)])
     client.run()
-    collect(client.poll, lambda ms: len(_records(ms)) >= 3)
+    collect(client.poll, lambda ms: len(steps(ms)) >= 3)
     client.configure([tiny("packed", steps=100_000, lr=0.05)])  # Reset while running
     client.run()
-    records = _records(collect(client.poll, lambda ms: len(_records(ms)) >= 3))
-    assert [values[0] for _, values, _, _ in records[:3]] == [1, 2, 3]
-    assert records[0][1][CURVE_FIELDS.index("lr")] == 0.05
+    records = steps(collect(client.poll, lambda ms: len(steps(ms)) >= 3))
+    assert [s.value("step") for s in records[:3]] == [1, 2, 3]
+    assert records[0].value("lr") == 0.05
     client.set_lr(0.2)
-    later = _records(
-        collect(
-            client.poll,
-            lambda ms: any(
-                values[CURVE_FIELDS.index("lr")] == 0.2 for _, values, _, _ in _records(ms)
-            ),
-        )
-    )
-    assert later[-1][1][CURVE_FIELDS.index("lr")] == 0.2
+    later = steps(collect(client.poll, lambda ms: any(s.value("lr") == 0.2 for s in steps(ms))))
+    assert later[-1].value("lr") == 0.2
     client.pause()
 
 
 def test_non_finite_loss_stops_only_that_run(client) -> None:
     client.configure([tiny("padded-masked", steps=6, nan_at_step=3), tiny("packed", steps=6)])
     client.run()
-    got = collect(client.poll, lambda ms: kinds(ms, "finished"))
-    (fault,) = kinds(got, "fault")
-    assert fault[2:4] == (0, "non-finite") and "step 3" in fault[4]
-    steps = {run: [v[0] for r, v, _, _ in _records(got) if r == run] for run in (0, 1)}
-    assert steps == {0: [1, 2], 1: [1, 2, 3, 4, 5, 6]}
+    got = collect(client.poll, lambda ms: of_type(ms, Finished))
+    (fault,) = of_type(got, Fault)
+    assert (fault.run, fault.kind) == (0, "non-finite") and "step 3" in fault.message
+    by_run = {run: [s.value("step") for s in steps(got) if s.run == run] for run in (0, 1)}
+    assert by_run == {0: [1, 2], 1: [1, 2, 3, 4, 5, 6]}
 
 
 def test_a_refused_config_is_an_error_message(client) -> None:
     generation = client.configure([tiny("packed", lr=-1.0)])
-    (error,) = kinds(collect(client.poll, lambda ms: kinds(ms, "error")), "error")
-    assert error[1] == generation and "lr" in error[2]
+    (error,) = of_type(collect(client.poll, lambda ms: of_type(ms, ConfigRefused)), ConfigRefused)
+    assert error.generation == generation and "lr" in error.message
 
 
 def test_hidden_state_truth_with_initial_and_trained_weights(client) -> None:
     config = tiny("packed", steps=3, bidirectional=True)
     client.configure([config])
     client.run()
-    collect(client.poll, lambda ms: kinds(ms, "finished"))
+    collect(client.poll, lambda ms: of_type(ms, Finished))
     answers = {}
     for run in (None, 0):
         rid = client.request_hidden([[1, 2, 3, 4], [2, 9]], run, config)
-        (answer,) = kinds(collect(client.poll, lambda ms: kinds(ms, "hidden")), "hidden")
-        assert answer[1] == rid and answer[3] is None
-        answers[run] = answer[2]
-        assert answer[2]["packed"].shape == (2, 16)
-        np.testing.assert_allclose(answer[2]["packed_diff"], 0, atol=1e-6)
-        assert answer[2]["padded_diff"][1] > 0
+        got = collect(client.poll, lambda ms: of_type(ms, HiddenAnswer))
+        (answer,) = of_type(got, HiddenAnswer)
+        assert answer.request_id == rid and answer.error is None
+        answers[run] = answer.arrays
+        assert answer.arrays["packed"].shape == (2, 16)
+        np.testing.assert_allclose(answer.arrays["packed_diff"], 0, atol=1e-6)
+        assert answer.arrays["padded_diff"][1] > 0
     assert not np.array_equal(answers[None]["packed"], answers[0]["packed"])
 
 
@@ -129,10 +142,11 @@ def test_a_killed_worker_is_reported_and_stop_returns_quickly() -> None:
     client = TrainingClient(threads=1)
     client.configure([tiny("packed", steps=100_000)])
     client.run()
-    collect(client.poll, lambda ms: kinds(ms, "records"))
+    collect(client.poll, lambda ms: of_type(ms, Records))
     os.kill(client.pid, signal.SIGKILL)
-    (died,) = kinds(collect(client.poll, lambda ms: kinds(ms, "died")), "died")
-    assert died[1] == -signal.SIGKILL and not client.alive
+    (died,) = of_type(collect(client.poll, lambda ms: of_type(ms, Died)), Died)
+    assert died.exitcode == -signal.SIGKILL and not client.alive
+    assert client.poll() == []  # Died is reported once
     client.stop()
 
 
@@ -140,18 +154,41 @@ def test_stop_while_training_ends_the_process() -> None:
     client = TrainingClient(threads=1)
     client.configure([tiny("packed", steps=100_000), tiny("padded-masked", steps=100_000)])
     client.run()
-    collect(client.poll, lambda ms: kinds(ms, "records"))
+    collect(client.poll, lambda ms: of_type(ms, Records))
     client.stop()
     assert not client.alive and client.exitcode == 0  # it quit when asked, nothing was killed
 
 
-def test_the_parent_side_imports_neither_torch_nor_qt() -> None:
-    code = (
-        "import sys, padviz.runner.training_client, padviz.runner.bench_client\n"
-        "bad = [m for m in ('torch', 'PySide6', 'pyqtgraph') if m in sys.modules]\n"
-        "print(','.join(bad))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+PARENT_SIDE = """
+import sys
+import time
+from padviz.runner.messages import HiddenAnswer, Synced
+from padviz.runner.training_client import TrainingClient
+
+CONFIG = {config}
+
+if __name__ == "__main__":
+    client = TrainingClient(threads=1)
+    client.configure([CONFIG])
+    client.step()
+    client.request_hidden([[1, 2, 3]], 0, CONFIG)
+    token = client.sync()
+    reports = []
+    while Synced(token) not in reports:
+        reports += client.poll()
+        time.sleep(0.01)
+    client.stop()
+    assert any(isinstance(m, HiddenAnswer) and m.arrays for m in reports), reports
+    bad = [m for m in ("torch", "PySide6", "pyqtgraph") if m in sys.modules]
+    print(",".join(bad))
+"""
+
+
+def test_the_parent_side_imports_and_unpickles_neither_torch_nor_qt(tmp_path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT_SIDE.format(config=tiny("packed")), encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
 
 

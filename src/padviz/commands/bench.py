@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from padviz.core.devices import DEVICE_METAVAR
+
 if TYPE_CHECKING:
     from padviz.core.bench import BenchConfig, BenchResult, BenchRow
 
@@ -42,8 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--device",
-        choices=("auto", "cpu", "cuda", "mps"),
         default="auto",
+        metavar=DEVICE_METAVAR,
         help="auto: cuda if available, else mps, else cpu (default: auto)",
     )
     p.add_argument(

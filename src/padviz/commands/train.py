@@ -11,6 +11,7 @@ from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from padviz.core.devices import DEVICE_METAVAR
 from padviz.core.errors import PadvizError
 
 if TYPE_CHECKING:
@@ -37,9 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", metavar=MODES_HELP, help="how padding is handled (required)")
     p.add_argument("--steps", type=int, metavar="N", help="number of steps (required)")
     p.add_argument("--csv", metavar="PATH", help="where to write the per-step CSV (required)")
-    p.add_argument(
-        "--device", default="auto", metavar="auto|cpu|cuda|cuda:N|mps", help="(default: auto)"
-    )
+    p.add_argument("--device", default="auto", metavar=DEVICE_METAVAR, help="(default: auto)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="(default: 0)")
     p.add_argument("--batch-size", type=int, metavar="B", help="sequences per batch (default: 32)")
     p.add_argument("--hidden", type=int, metavar="H", help="LSTM hidden size (default: 64)")

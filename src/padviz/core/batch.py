@@ -228,22 +228,32 @@ class Batch:
         old_len = np.zeros_like(new_len)
         old_len[:shared] = self.lengths_array[:shared]
         kept = np.minimum(old_len, new_len)
+        same = old_len == new_len
 
-        new_off = _offsets(new_len)
-        seq = np.repeat(np.arange(len(new_len)), new_len)
-        time = np.arange(int(new_off[-1])) - new_off[seq]
+        # Tokens only for the sequences whose length changed; the others are reused whole.
+        changed = np.flatnonzero(~same)
+        starts = _offsets(new_len[changed])
+        seq = np.repeat(changed, new_len[changed])
+        time = np.arange(int(starts[-1])) - np.repeat(starts[:-1], new_len[changed])
         keep = time < kept[seq]
-        values = np.empty(len(seq), np.int64)
-        values[keep] = self.flat_values[self.offsets[seq[keep]] + time[keep]]
-        values[~keep] = _fill_tokens(seed, seq[~keep], time[~keep], self.vocab_size)
+        fresh = np.empty(len(seq), np.int64)
+        fresh[keep] = self.flat_values[self.offsets[seq[keep]] + time[keep]]
+        fresh[~keep] = _fill_tokens(seed, seq[~keep], time[~keep], self.vocab_size)
 
-        same = (kept == new_len) & (old_len == new_len)
-        flat = values.tolist()
-        bounds = new_off.tolist()
+        flat, bounds = fresh.tolist(), starts.tolist()
+        slot = dict(zip(changed.tolist(), range(len(changed)), strict=True))
         seqs = tuple(
-            self.sequences[i] if same[i] else tuple(flat[bounds[i] : bounds[i + 1]])
+            self.sequences[i] if same[i] else tuple(flat[bounds[slot[i]] : bounds[slot[i] + 1]])
             for i in range(len(new_len))
         )
+        old_off = self.offsets.tolist()
+        pieces = [
+            self.flat_values[old_off[i] : old_off[i + 1]]
+            if same[i]
+            else fresh[bounds[slot[i]] : bounds[slot[i] + 1]]
+            for i in range(len(new_len))
+        ]
+        values = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
         labels = None
         if self.labels is not None:
             labels = self.labels[: len(new_len)] + (0,) * max(0, len(new_len) - len(self.labels))
@@ -323,7 +333,7 @@ def _check_lengths(
     if len(lengths) > batch_cap:
         raise BatchError(f"{len(lengths)} sequences exceed the batch size cap of {batch_cap}")
     for i, n in enumerate(lengths):
-        if not _is_int(n):
+        if type(n) is not int and not _is_int(n):  # the exact type first: far quicker
             raise BatchError(f"length {n!r} at position {i} is not a whole number")
         if n < 0:
             raise BatchError(f"length {n} at position {i} is negative")

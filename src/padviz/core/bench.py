@@ -36,10 +36,10 @@ from torch import nn
 from torch.nn.functional import cross_entropy
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from padviz.core.devices import resolve_device
 from padviz.core.errors import PadvizError
 
 STRATEGIES = ("padded", "packed", "bucketed")
-DEVICES = ("auto", "cpu", "cuda", "mps")
 DEFAULT_PAD_RATIOS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 QUICK_PAD_RATIOS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9)
 # A strategy only "beats" padding when it is at least this much faster: smaller differences are
@@ -54,14 +54,15 @@ StopFn = Callable[[], bool]
 
 
 class BenchError(PadvizError):
-    """A bench setting that cannot be measured (bad size, unavailable device)."""
+    """A bench setting that cannot be measured (bad size). An unknown or absent device is
+    padviz.core.devices.DeviceError, raised by measure() as for training."""
 
 
 @dataclass(frozen=True)
 class BenchConfig:
     """What to measure. `quick()` gives the short run; the defaults are the full one."""
 
-    device: str = "auto"
+    device: str = "auto"  # any name padviz.core.devices.resolve_device accepts
     hidden: int = 128
     batch_size: int = 32
     max_len: int = 100
@@ -88,9 +89,10 @@ class BenchConfig:
         )
 
     def validate(self) -> None:
-        """Raise BenchError naming the first setting that cannot be measured."""
-        if self.device not in DEVICES:
-            raise BenchError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
+        """Raise BenchError naming the first setting that cannot be measured. The device is
+        only looked for by measure(): finding it may start CUDA, which a GUI never should."""
+        if not isinstance(self.device, str):
+            raise BenchError(f"device must be a string, got {self.device!r}")
         for name in ("hidden", "batch_size", "max_len", "features", "buckets", "reps"):
             if getattr(self, name) < 1:
                 raise BenchError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -217,30 +219,10 @@ class BenchResult:
 # --- devices ---------------------------------------------------------------------------------
 
 
-def resolve_device(name: str) -> torch.device:
-    """'auto' -> cuda, else mps, else cpu; a named device that is absent raises BenchError."""
-    mps = getattr(torch.backends, "mps", None)
-    mps_ok = mps is not None and mps.is_available()
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        return torch.device("mps" if mps_ok else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        build = "without CUDA" if torch.version.cuda is None else f"with CUDA {torch.version.cuda}"
-        raise BenchError(
-            f"--device cuda: no CUDA device available (torch {torch.__version__} "
-            f"was built {build}); use --device cpu or auto"
-        )
-    if name == "mps" and not mps_ok:
-        raise BenchError("--device mps: Apple MPS is not available here; use --device cpu or auto")
-    if name not in DEVICES:
-        raise BenchError(f"unknown device {name!r}; choose one of {', '.join(DEVICES)}")
-    return torch.device(name)
-
-
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
+        label = "cuda" if not device.index else str(device)  # "cuda:1" only past the first
+        return f"{label} ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
         threads = torch.get_num_threads()
         return f"cpu ({threads} thread{'s' * (threads > 1)}, {os.cpu_count()} cores)"

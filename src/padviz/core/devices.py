@@ -1,16 +1,25 @@
-"""Which torch devices are present, and turning a device name into one that surely exists."""
+"""Which torch devices are present, and turning a device name into one that surely exists.
+
+The one resolver for every command and worker: `padviz train`, `padviz bench`, the training
+runs and the bench measurement all accept the same names (DEVICE_SPECS) and refuse an absent
+device with the same message. torch is imported only when a device is listed or resolved, so
+the command line can name the choices without loading it.
+"""
 
 from __future__ import annotations
 
 import platform
 import re
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from padviz.core.errors import PadvizError
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+if TYPE_CHECKING:
+    import torch
+
+DEVICE_SPECS = ("auto", "cpu", "cuda", "cuda:N", "mps")
+DEVICE_METAVAR = "|".join(DEVICE_SPECS)
 
 
 class DeviceError(PadvizError):
@@ -35,12 +44,16 @@ def _cpu_name() -> str:
 
 
 def _mps_available() -> bool:
+    import torch
+
     mps = getattr(torch.backends, "mps", None)
     return bool(mps and mps.is_available())
 
 
 def available_devices() -> list[DeviceInfo]:
     """The devices present: the CPU first, then every CUDA device, then MPS."""
+    import torch
+
     devices = [DeviceInfo("cpu", _cpu_name())]
     if torch.cuda.is_available():
         devices += [
@@ -53,21 +66,24 @@ def available_devices() -> list[DeviceInfo]:
 
 
 def resolve_device(spec: str) -> torch.device:
-    """Turn "auto", "cpu", "cuda", "cuda:N" or "mps" into a device that is present.
+    """Turn "auto", "cpu", "cuda", "cuda:N" or "mps" into a device that is present, or raise
+    DeviceError naming `spec` and what is present.
 
-    auto picks CUDA (device 0) when present, else MPS, else the CPU.
+    auto picks CUDA (device 0) when present, else MPS, else the CPU; "cuda" means cuda:0.
     """
+    import torch
+
     present = available_devices()
     ids = [d.id for d in present]
     if spec == "auto":
         chosen = next((i for i in ids if i != "cpu"), "cpu")
     elif spec == "cuda":
         chosen = "cuda:0"
-    elif re.fullmatch(r"cpu|mps|cuda:\d+", spec):
+    elif isinstance(spec, str) and re.fullmatch(r"cpu|mps|cuda:\d+", spec):
         chosen = spec
     else:
         raise DeviceError(
-            f"unknown device {spec!r}; use one of auto, cpu, cuda, cuda:N, mps "
+            f"unknown device {spec!r}; use one of {', '.join(DEVICE_SPECS)} "
             f"(present here: {', '.join(ids)})"
         )
     if chosen not in ids:

@@ -46,9 +46,6 @@ Lesson JSON format, version 1::
       {"sequences": [[4, 2], [7]], "vocab": [...], "labels": [...]}   token ids as given
       {"text": "one sentence per line", "level": "word"}      word or char tokens
       {"generate": {GeneratorSpec fields}}                    random lengths, seeded
-
-The packed-time walk (the animation of an LSTM stepping through a PackedSequence) is also
-here: `time_steps` and `time_caption` read torch's batch_sizes.
 """
 
 from __future__ import annotations
@@ -66,11 +63,11 @@ import numpy as np
 from padviz.core import batch as batches
 from padviz.core.batch import Batch
 from padviz.core.errors import PadvizError
-from padviz.core.layout import Layout, compare_waste, compute_layout
+from padviz.core.layout import Layout, compare_waste, compute_layout, plan
 from padviz.core.models import MODES
 from padviz.core.options import OPTION_NAMES, LayoutOptions
 from padviz.core.training import TrainConfig
-from padviz.core.views import describe_time
+from padviz.core.views import time_caption, time_steps
 from padviz.resources import asset
 
 FORMAT = "padviz-lesson"
@@ -145,13 +142,13 @@ class Step:
     training: TrainingSpec | None
     tab: str
     highlight: Highlight
-    layout: Layout  # compute_layout(batch, options)
 
     def highlight_cells(self) -> np.ndarray:
         """The highlighted cells as (row, t) of the layout (rows are in the order used)."""
         if not self.highlight.cells:
             return np.zeros((0, 2), np.int64)
-        row_of = np.argsort(self.layout.order)
+        order, _, _, _ = plan(self.batch.lengths_array, self.options)
+        row_of = np.argsort(order)
         cells = np.array(self.highlight.cells, np.int64)
         return np.stack([row_of[cells[:, 0]], cells[:, 1]], axis=1)
 
@@ -169,22 +166,6 @@ class Lesson:
 # -- the packed-time walk ------------------------------------------------------------------------
 # The cells lit at time step t are padviz.core.views.time_cells(layout, t): the cells that torch's
 # data rows layout.rows_at_time(t) hold.
-def time_steps(layout: Layout) -> int:
-    """How many time steps an LSTM walks through the packed batch (0 if torch refused to pack)."""
-    return len(layout.batch_sizes)
-
-
-def time_caption(layout: Layout, t: int) -> str:
-    """The walk's caption at time step t, batch_sizes[t] called out, e.g.
-    "t=4: 3 sequences still running (packed rows 9-11), batch_sizes[4] = 3"."""
-    steps = time_steps(layout)
-    if steps == 0:
-        return "torch refused to pack this batch, so there is no packed time step to show"
-    if not 0 <= t < steps:
-        raise IndexError(f"time step {t} is outside 0..{steps - 1}")
-    return f"{describe_time(layout, t)}, batch_sizes[{t}] = {int(layout.batch_sizes[t])}"
-
-
 # -- caption templates ---------------------------------------------------------------------------
 CAPTION_FIELDS = {
     "B": "number of sequences",
@@ -386,7 +367,7 @@ class _Reader:
             caption = fill_caption(template, layout, highlight.time)
         except ValueError as exc:
             raise self.error("caption", str(exc)) from None
-        return Step(caption, self.batch, self.options, self.training, self.tab, highlight, layout)
+        return Step(caption, self.batch, self.options, self.training, self.tab, highlight)
 
     def read_batch(self, spec: Any) -> Batch:
         if not isinstance(spec, dict):

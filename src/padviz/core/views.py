@@ -383,3 +383,19 @@ def time_cells(layout: Layout, t: int) -> np.ndarray:
         return np.zeros((0, 2), np.int64)
     running = np.flatnonzero(layout.mask_bt[:, t])
     return np.stack([running, np.full(len(running), t)], axis=1)
+
+
+def time_steps(layout: Layout) -> int:
+    """How many time steps an LSTM walks through the packed batch (0 if torch refused to pack)."""
+    return len(layout.batch_sizes)
+
+
+def time_caption(layout: Layout, t: int) -> str:
+    """The walk's caption at time step t, batch_sizes[t] called out, e.g.
+    "t=4: 3 sequences still running (packed rows 9-11), batch_sizes[4] = 3"."""
+    steps = time_steps(layout)
+    if steps == 0:
+        return "torch refused to pack this batch, so there is no packed time step to show"
+    if not 0 <= t < steps:
+        raise IndexError(f"time step {t} is outside 0..{steps - 1}")
+    return f"{describe_time(layout, t)}, batch_sizes[{t}] = {int(layout.batch_sizes[t])}"

@@ -23,7 +23,7 @@ def run_app(args: argparse.Namespace) -> int:
 
     from padviz.gui import crash_report
     from padviz.gui.main_window import MainWindow
-    from padviz.gui.settings import reset_settings
+    from padviz.gui.remembered import reset_settings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("padviz")
@@ -69,7 +69,7 @@ def quit_after_first_paint(window: MainWindow) -> None:
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint and window.explorer.layout_ is not None:
+            if event.type() == QEvent.Type.Paint and window.explorer.document is not None:
                 watched.removeEventFilter(self)
                 QTimer.singleShot(0, painted)  # runs once this paint has finished
             return False

@@ -1,4 +1,5 @@
-"""The padviz main window: tabs (Explorer, Training, Bench), menus, batch files."""
+"""The padviz main window: tabs (Explorer, Training, Bench), menus, batch files, and what it
+remembers between runs (`Remembered`)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,14 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.batch import BatchError, load_json, load_preset, preset_names, save_json
-from padviz.gui.bench_panel import BenchPanel
+from padviz.gui.bench import BenchPanel
 from padviz.gui.explorer import ExplorerPanel
 from padviz.gui.explorer.panel import VIEW_NAMES
 from padviz.gui.lecture import Lecture
-from padviz.gui.settings import app_settings
+from padviz.gui.remembered import Remembered
 from padviz.gui.state import AppState
 from padviz.gui.training import TrainingPanel
 
-RECENT_KEY = "recent/files"
-MAX_RECENT = 8
 START_PRESET = "article"
 BATCH_FILTER = "padviz batch (*.json);;All files (*)"
 
@@ -40,7 +39,9 @@ class MainWindow(QMainWindow):
     """The app's window; builds without starting an event loop (a QApplication must exist).
 
     Dialogs go through `ask_open_path`, `ask_save_path`, `ask_export_path`,
-    `ask_export_folder` and `ask_unsaved_changes`, so tests and scripts can answer them."""
+    `ask_export_folder` and `ask_unsaved_changes`, so tests and scripts can answer them.
+    Tabs are found by key (`tab`, `show_tab`): "explorer", "training", "bench", as lessons
+    name them, whatever their titles say."""
 
     def __init__(self, state: AppState | None = None) -> None:
         super().__init__()
@@ -48,12 +49,13 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.setCentralWidget(self.tabs)
+        self._tabs_by_key: dict[str, QWidget] = {}
         self.explorer = ExplorerPanel(self.state)
-        self.add_tab(self.explorer, "Explorer")
+        self.add_tab("explorer", self.explorer, "Explorer")
         self.training = TrainingPanel(self.state)
-        self.add_tab(self.training, "Training")
+        self.add_tab("training", self.training, "Training")
         self.bench = BenchPanel()
-        self.add_tab(self.bench, "Bench")
+        self.add_tab("bench", self.bench, "Bench")
         QApplication.instance().aboutToQuit.connect(self.stop_workers)
 
         self.file_menu = self.menuBar().addMenu("&File")
@@ -69,11 +71,29 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.statusBar()
         self.resize(1600, 1000)
-        self.lecture = Lecture(self)  # presentation, lessons, time walk, remembered settings
+        self.remembered = Remembered(report=self.show_error)
+        self.lecture = Lecture(self)  # presentation, lessons, time walk; restores the look
+        self._restore()
 
-    def add_tab(self, widget: QWidget, title: str) -> int:
-        """Add a panel as a tab of the main window; returns its index."""
+    # -- tabs ------------------------------------------------------------------------------
+    def add_tab(self, key: str, widget: QWidget, title: str) -> int:
+        """Add a panel as a tab titled `title`, found by `key`; returns its index."""
+        if key in self._tabs_by_key:
+            raise ValueError(f"there is already a tab {key!r}")
+        self._tabs_by_key[key] = widget
         return self.tabs.addTab(widget, title)
+
+    def tab(self, key: str) -> QWidget | None:
+        """The panel added under `key`, or None."""
+        return self._tabs_by_key.get(key)
+
+    def show_tab(self, key: str) -> bool:
+        """Bring the tab `key` to the front; False when there is no such tab."""
+        widget = self.tab(key)
+        if widget is None or self.tabs.indexOf(widget) < 0:
+            return False
+        self.tabs.setCurrentWidget(widget)
+        return True
 
     # -- menus -----------------------------------------------------------------------------
     def _build_file_menu(self) -> None:
@@ -110,7 +130,7 @@ class MainWindow(QMainWindow):
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
-        files = self.recent_files()
+        files = self.remembered.recent_files()
         for path in files:
             self.recent_menu.addAction(path, lambda path=path: self.open_file(path))
         if not files:
@@ -130,19 +150,20 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"padviz — {name}[*]")
         self.setWindowModified(self.state.dirty)
 
-    # -- recent files ----------------------------------------------------------------------
-    def recent_files(self) -> list[str]:
-        value = app_settings().value(RECENT_KEY, [])
-        if isinstance(value, str):  # QSettings gives a lone entry back as a string
-            value = [value]
-        return [str(v) for v in value or []]
+    # -- remembered between runs -----------------------------------------------------------
+    def _restore(self) -> None:
+        """The geometry, docks and batch the last run left (after the lecture added its dock)."""
+        remembered = self.remembered
+        remembered.restore_window(self)
+        batch, options = remembered.batch(), remembered.options()
+        if batch is not None:
+            self.state.set_batch(batch, edited=False)
+        if options is not None:
+            self.state.set_options(options)
 
-    def _remember(self, path: Path) -> None:
-        entry = str(path.resolve())
-        files = [entry] + [f for f in self.recent_files() if f != entry]
-        settings = app_settings()
-        settings.setValue(RECENT_KEY, files[:MAX_RECENT])
-        settings.sync()
+    def _save_remembered(self) -> None:
+        self.remembered.save_window(self)
+        self.remembered.save_batch(self.state.batch, self.state.options)
 
     # -- files -----------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
@@ -161,7 +182,7 @@ class MainWindow(QMainWindow):
             return False
         self.state.set_batch(batch, edited=False)
         self.state.set_path(path)
-        self._remember(path)
+        self.remembered.add_recent_file(path)
         self.statusBar().showMessage(f"opened {path}", 5000)
         return True
 
@@ -179,7 +200,7 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             return False
         self.state.set_path(path)
-        self._remember(path)
+        self.remembered.add_recent_file(path)
         self.statusBar().showMessage(f"saved {path}", 5000)
         return True
 
@@ -294,5 +315,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_keep_changes():
             event.ignore()
             return
+        self.lecture.finish()  # out of presentation first: the normal window is remembered
         self.stop_workers()
+        self._save_remembered()
         event.accept()

@@ -1,9 +1,10 @@
 """The bench worker process: runs padviz.core.bench.measure off the GUI process.
 
-Commands: ("stop",) ends the measurement after the current round (the rows so far are kept),
-("quit",) ends the process. Messages: ("progress", fraction, row dict or None) as measure
-reports it, then ("result", BenchResult.to_dict()) or ("error", message), or ("crash",
-traceback). After its answer the worker waits for ("quit",), so every worker ends the same way.
+It is started with a BenchConfig dict and measures at once, reading commands between rounds
+(padviz.runner.messages has the protocol). A StopMeasuring or Quit ends the measurement; the
+answer (BenchDone, interrupted, or BenchRefused) goes out first, then that command is handled,
+so its acknowledgement and any later Synced come after the result. After its answer the worker
+waits for Quit, so every worker ends the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +12,17 @@ from __future__ import annotations
 from multiprocessing.connection import Connection
 from typing import Any
 
+from padviz.runner.messages import (
+    Acked,
+    BenchDone,
+    BenchRefused,
+    Command,
+    Progress,
+    Quit,
+    StopMeasuring,
+    Sync,
+    Synced,
+)
 from padviz.runner.process import run_worker
 
 
@@ -18,36 +30,52 @@ def serve(conn: Connection, config: dict[str, Any]) -> None:
     """The worker's entry point (runs in the child process)."""
 
     def body() -> None:
-        quit_now = _measure(conn, config)
-        while not quit_now:
-            quit_now = conn.recv()[0] == "quit"
+        stopped_by = _measure(conn, config)
+        command = stopped_by if stopped_by is not None else conn.recv()
+        while _handle(conn, command):
+            command = conn.recv()
 
     run_worker(conn, body)
 
 
-def _measure(conn: Connection, config: dict[str, Any]) -> bool:
-    """Measure and send the answer; True if a quit arrived meanwhile."""
+def _handle(conn: Connection, command: Command) -> bool:
+    """Answer one command outside a measurement; False means quit."""
+    match command:
+        case Quit():
+            return False
+        case Sync(token):
+            conn.send(Synced(token))
+        case StopMeasuring():  # nothing (left) to stop
+            conn.send(Acked.of(command))
+        case _:
+            raise ValueError(f"unknown command {command!r}")
+    return True
+
+
+def _measure(conn: Connection, config: dict[str, Any]) -> Command | None:
+    """Measure and send the answer; returns the StopMeasuring or Quit that ended it early."""
     from padviz.core.bench import BenchConfig, BenchError, measure
 
-    stop = quit_now = False
+    stopped_by: list[Command] = []
 
     def should_stop() -> bool:
-        nonlocal stop, quit_now
-        while conn.poll():
-            kind = conn.recv()[0]
-            stop = stop or kind in ("stop", "quit")
-            quit_now = quit_now or kind == "quit"
-        return stop
+        while not stopped_by and conn.poll():
+            command = conn.recv()
+            if isinstance(command, (StopMeasuring, Quit)):
+                stopped_by.append(command)
+            else:
+                _handle(conn, command)
+        return bool(stopped_by)
 
     def progress(row: Any, fraction: float) -> None:
-        conn.send(("progress", fraction, None if row is None else row.to_dict()))
+        conn.send(Progress(fraction, None if row is None else row.to_dict()))
 
     try:
         bench_config = BenchConfig(**config)
         bench_config.validate()
         result = measure(bench_config, progress, should_stop)
     except (BenchError, TypeError, ValueError) as exc:
-        conn.send(("error", str(exc)))
+        conn.send(BenchRefused(str(exc)))
     else:
-        conn.send(("result", result.to_dict()))
-    return quit_now
+        conn.send(BenchDone(result.to_dict()))
+    return stopped_by[0] if stopped_by else None

@@ -1,11 +1,12 @@
 """A worker process and the parent's handle on it: spawn, talk over one pipe, stop for sure.
 
 The worker runs `target(conn, *args)` in a fresh interpreter ('spawn' context: safe with torch
-and CUDA, and the same on every platform). Both sides exchange tuples `(kind, ...)`.
+and CUDA, and the same on every platform). The parent sends Commands, the worker sends Reports
+(padviz.runner.messages, which documents the protocol).
 
 The parent never blocks on the worker: `poll()` drains what has arrived without waiting and
 reports a worker that ended without being asked (a crash, an out-of-memory kill) once, as
-`("died", exitcode)`. `stop()` asks the worker to quit between two steps, keeps draining the
+`Died(exitcode)`. `stop()` asks the worker to quit between two steps, keeps draining the
 pipe so a worker blocked on a full pipe can get there, and only if that does not happen within
 the timeout terminates, then kills it. Workers are daemonic, so even an interpreter that exits
 without calling stop() takes them down.
@@ -14,6 +15,7 @@ without calling stop() takes them down.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing as mp
 import os
 import time
@@ -22,12 +24,13 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-Message = tuple[Any, ...]
+from padviz.runner.messages import Command, Crash, Died, Quit, Report, Sync
+
 MAX_MESSAGES_PER_POLL = 5000  # keeps one poll() short even if a worker floods the pipe
 
 
 def run_worker(conn: Connection, body: Callable[[], None]) -> None:
-    """Run a worker's `body` in the child: report any failure as ("crash", traceback), and once
+    """Run a worker's `body` in the child: report any failure as Crash(traceback), and once
     the body returns (asked to quit, everything sent) exit at once, skipping the interpreter's
     teardown (about a second with torch loaded) so closing the window is quick."""
     try:
@@ -38,7 +41,7 @@ def run_worker(conn: Connection, body: Callable[[], None]) -> None:
         return  # the parent is gone or the user pressed Ctrl+C: nothing to report to
     except BaseException:
         with contextlib.suppress(OSError):
-            conn.send(("crash", traceback.format_exc()))
+            conn.send(Crash(traceback.format_exc()))
         raise SystemExit(1) from None
 
 
@@ -55,6 +58,7 @@ class WorkerHandle:
         child_conn.close()  # the worker holds its end; ours closing tells it the parent is gone
         self._stopping = False
         self._ended = False
+        self._sync_tokens = itertools.count(1)
 
     @property
     def pid(self) -> int | None:
@@ -68,19 +72,26 @@ class WorkerHandle:
     def exitcode(self) -> int | None:
         return self._process.exitcode
 
-    def send(self, *message: Any) -> bool:
+    def send(self, command: Command) -> bool:
         """Send a command; False when the worker is gone (the next poll() says so)."""
         if self._ended or self._stopping:
             return False
         try:
-            self._conn.send(message)
+            self._conn.send(command)
         except (OSError, ValueError):  # broken pipe, or a closed connection
             return False
         return True
 
-    def poll(self) -> list[Message]:
-        """Every message waiting now (never blocks), then ("died", exitcode) once if it ended."""
-        messages: list[Message] = []
+    def sync(self) -> int:
+        """Send Sync(token) and return the token; Synced(token) comes back once the worker has
+        handled every earlier command and sent all they caused."""
+        token = next(self._sync_tokens)
+        self.send(Sync(token))
+        return token
+
+    def poll(self) -> list[Report]:
+        """Every report waiting now (never blocks), then Died(exitcode) once if it ended."""
+        messages: list[Report] = []
         if self._ended:
             return messages
         try:
@@ -93,7 +104,7 @@ class WorkerHandle:
             self._process.join()
             self._conn.close()
             if not self._stopping:
-                messages.append(("died", self._process.exitcode))
+                messages.append(Died(self._process.exitcode))
         return messages
 
     def stop(self, timeout: float = 1.5) -> None:
@@ -102,7 +113,7 @@ class WorkerHandle:
             return
         if not self._stopping:
             with contextlib.suppress(OSError, ValueError):
-                self._conn.send(("quit",))
+                self._conn.send(Quit())
             self._stopping = True
         deadline = time.monotonic() + timeout
         while self._process.is_alive() and time.monotonic() < deadline:

@@ -1,8 +1,8 @@
-"""The parent's handle on a training worker: typed commands, and messages of the current session.
+"""The parent's handle on a training worker: typed commands, and reports of the current session.
 
-Every `configure` starts a new generation; messages of older generations still in the pipe
+Every `configure` starts a new generation; reports of older generations still in the pipe
 (records sent just before a Reset) are dropped here, so a caller only ever sees the session it
-asked for. See padviz.runner.training_worker for the message kinds.
+asked for. See padviz.runner.messages for the protocol.
 """
 
 from __future__ import annotations
@@ -11,10 +11,18 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from padviz.runner.process import Message, WorkerHandle
+from padviz.runner.messages import (
+    Configure,
+    Pause,
+    Report,
+    RequestHidden,
+    Run,
+    SessionReport,
+    SetLr,
+    Step,
+)
+from padviz.runner.process import WorkerHandle
 from padviz.runner.training_worker import serve
-
-_GENERATIONAL = frozenset(("configured", "records", "fault", "finished", "error"))
 
 
 class TrainingClient:
@@ -40,34 +48,41 @@ class TrainingClient:
     def configure(self, configs: Sequence[Mapping[str, Any]]) -> int:
         """Fresh runs (paused) from TrainConfig dicts; returns the new generation."""
         self.generation += 1
-        self._worker.send("configure", self.generation, [dict(c) for c in configs])
+        self._worker.send(Configure(self.generation, tuple(dict(c) for c in configs)))
         return self.generation
 
     def run(self) -> None:
-        self._worker.send("run")
+        self._worker.send(Run())
 
     def pause(self) -> None:
-        self._worker.send("pause")
+        self._worker.send(Pause())
 
     def step(self) -> None:
-        self._worker.send("step")
+        self._worker.send(Step())
 
     def set_lr(self, lr: float) -> None:
-        self._worker.send("set_lr", float(lr))
+        self._worker.send(SetLr(float(lr)))
 
     def request_hidden(
         self, sequences: Sequence[Sequence[int]], run: int | None, config: Mapping[str, Any]
     ) -> int:
-        """Ask for the hidden-state truth; the answer comes as ("hidden", request_id, ...)."""
+        """Ask for the hidden-state truth; the answer comes as HiddenAnswer(request_id, ...)."""
         request_id = next(self._request_ids)
-        payload = [list(map(int, s)) for s in sequences]
-        self._worker.send("hidden", request_id, payload, run, dict(config))
+        payload = tuple(tuple(map(int, s)) for s in sequences)
+        self._worker.send(RequestHidden(request_id, payload, run, dict(config)))
         return request_id
 
-    def poll(self) -> list[Message]:
-        """Messages of the current generation (and hidden answers, crashes, death), in order."""
+    def sync(self) -> int:
+        """A barrier: Synced(token) arrives after everything the earlier commands caused."""
+        return self._worker.sync()
+
+    def poll(self) -> list[Report]:
+        """Reports of the current generation (and the others: hidden answers, acknowledgements,
+        crashes, death), in order."""
         return [
-            m for m in self._worker.poll() if m[0] not in _GENERATIONAL or m[1] == self.generation
+            m
+            for m in self._worker.poll()
+            if not isinstance(m, SessionReport) or m.generation == self.generation
         ]
 
     def stop(self, timeout: float = 1.5) -> None:

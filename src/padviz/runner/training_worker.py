@@ -6,26 +6,8 @@ because the core makes them so: Trainers with the same seed draw the same batche
 from the same weights whatever their mode. Between rounds the worker reads every waiting
 command, so pause, step, learning-rate changes and quit take effect after at most one round.
 
-Commands (parent -> worker):
-    ("configure", generation, [config dict, ...])   fresh Trainers (TrainConfig.to_dict() each)
-    ("run",) | ("pause",)                           train continuously | hold
-    ("step",)                                       one step of every active run, also paused
-    ("set_lr", lr)                                  every run, from its next step on
-    ("hidden", request_id, sequences, run, config)  the hidden-state truth for `sequences`, with
-                                                    run `run`'s current weights, or the initial
-                                                    weights of `config` when run is None
-    ("quit",)
-Messages (worker -> parent):
-    ("configured", generation, [device, ...])
-    ("records", generation, [(run, values, steps_per_s, done_at), ...])   one per round; values
-                                                    in CURVE_FIELDS order, done_at in
-                                                    time.perf_counter() seconds (system-wide)
-    ("fault", generation, run, kind, message)       that run stopped; kind: non-finite,
-                                                    out-of-memory or error
-    ("finished", generation)                        no run has steps left to do
-    ("error", generation, message)                  a configuration the core refused
-    ("hidden", request_id, arrays or None, error message or None)
-    ("crash", traceback text)                       the worker itself failed and exits
+The commands and reports are padviz.runner.messages' (its docstring is the protocol); every
+command is acknowledged once handled, so a caller can tell "paused" from "not yet paused".
 """
 
 from __future__ import annotations
@@ -35,6 +17,26 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from padviz.core.curves import CURVE_FIELDS
+from padviz.runner.messages import (
+    Acked,
+    Command,
+    ConfigRefused,
+    Configure,
+    Configured,
+    Fault,
+    Finished,
+    HiddenAnswer,
+    Pause,
+    Quit,
+    Records,
+    RequestHidden,
+    Run,
+    RunStep,
+    SetLr,
+    Step,
+    Sync,
+    Synced,
+)
 from padviz.runner.process import run_worker
 from padviz.runner.rate import RateMeter
 
@@ -84,46 +86,50 @@ class _TrainingLoop:
             elif not self.handle(self.conn.recv()):
                 return
 
-    def handle(self, message: tuple[Any, ...]) -> bool:
-        """Act on one command; False means quit."""
-        kind = message[0]
-        if kind == "quit":
-            return False
-        if kind == "configure":
-            self.configure(message[1], message[2])
-        elif kind == "run":
-            self.running = True
-            for rate in self.rates:
-                rate.reset()
-        elif kind == "pause":
-            self.running = False
-        elif kind == "step":
-            if any(self.active):
-                self.round()
-        elif kind == "set_lr":
-            for trainer in self.trainers:
-                trainer.set_lr(message[1])
-        elif kind == "hidden":
-            self.hidden(*message[1:])
-        else:
-            raise ValueError(f"unknown command {kind!r}")
+    def handle(self, command: Command) -> bool:
+        """Act on one command and acknowledge it; False means quit."""
+        match command:
+            case Quit():
+                return False
+            case Sync(token):
+                self.conn.send(Synced(token))
+                return True
+            case Configure(generation, configs):
+                self.configure(generation, configs)
+            case Run():
+                self.running = True
+                for rate in self.rates:
+                    rate.reset()
+            case Pause():
+                self.running = False
+            case Step():
+                if any(self.active):
+                    self.round()
+            case SetLr(lr):
+                for trainer in self.trainers:
+                    trainer.set_lr(lr)
+            case RequestHidden():
+                self.hidden(command)
+            case _:
+                raise ValueError(f"unknown command {command!r}")
+        self.conn.send(Acked.of(command))
         return True
 
-    def configure(self, generation: int, configs: list[dict[str, Any]]) -> None:
+    def configure(self, generation: int, configs: tuple[dict[str, Any], ...]) -> None:
         from padviz.core.training import TrainConfig, Trainer
 
         self.generation = generation
         self.running = False
         self.trainers, self.active, self.rates = [], [], []
         try:
-            trainers = [Trainer(TrainConfig.from_dict(config)) for config in configs]
+            trainers = [Trainer(TrainConfig.from_dict(dict(config))) for config in configs]
         except Exception as exc:
-            self.conn.send(("error", generation, f"{exc}"))
+            self.conn.send(ConfigRefused(generation, f"{exc}"))
             return
         self.trainers = trainers
         self.active = [True] * len(trainers)
         self.rates = [RateMeter() for _ in trainers]
-        self.conn.send(("configured", generation, [str(t.device) for t in trainers]))
+        self.conn.send(Configured(generation, tuple(str(t.device) for t in trainers)))
 
     def round(self) -> None:
         """One step of every active run; their records go out as one message, then any fault."""
@@ -131,48 +137,49 @@ class _TrainingLoop:
 
         from padviz.core.training import DeviceOutOfMemoryError, NonFiniteLossError
 
-        records, faults = [], []
+        steps: list[RunStep] = []
+        faults: list[Fault] = []
         for run, trainer in enumerate(self.trainers):
             if not self.active[run]:
                 continue
             try:
                 record = trainer.step()
             except NonFiniteLossError as exc:
-                faults.append((run, "non-finite", str(exc)))
+                faults.append(Fault(self.generation, run, "non-finite", str(exc)))
             except (DeviceOutOfMemoryError, torch.OutOfMemoryError) as exc:
-                faults.append((run, "out-of-memory", str(exc) or "out of memory"))
+                text = str(exc) or "out of memory"
+                faults.append(Fault(self.generation, run, "out-of-memory", text))
             except Exception as exc:
                 text = f"step {trainer.step_count + 1}: {type(exc).__name__}: {exc}"
-                faults.append((run, "error", text))
+                faults.append(Fault(self.generation, run, "error", text))
             else:
                 done_at = time.perf_counter()
                 values = tuple(getattr(record, name) for name in CURVE_FIELDS)
-                records.append((run, values, self.rates[run].tick(done_at), done_at))
+                steps.append(RunStep(run, values, self.rates[run].tick(done_at), done_at))
                 if trainer.step_count >= trainer.config.steps:
                     self.active[run] = False
                 continue
             self.active[run] = False
-        if records:
-            self.conn.send(("records", self.generation, records))
+        if steps:
+            self.conn.send(Records(self.generation, tuple(steps)))
         for fault in faults:
-            self.conn.send(("fault", self.generation, *fault))
+            self.conn.send(fault)
         if not any(self.active):
             self.running = False
-            self.conn.send(("finished", self.generation))
+            self.conn.send(Finished(self.generation))
 
-    def hidden(
-        self, request_id: int, sequences: list[list[int]], run: int | None, config: dict
-    ) -> None:
+    def hidden(self, request: RequestHidden) -> None:
         from padviz.core.hidden_truth import hidden_truth
         from padviz.core.training import TrainConfig, build_model
 
         try:
-            if run is not None and run < len(self.trainers):
-                model = self.trainers[run].model
+            if request.run is not None and request.run < len(self.trainers):
+                model = self.trainers[request.run].model
             else:
-                model = build_model(TrainConfig.from_dict(config))
-            arrays = hidden_truth(model, sequences)
+                model = build_model(TrainConfig.from_dict(dict(request.config)))
+            arrays = hidden_truth(model, request.sequences)
         except Exception as exc:
-            self.conn.send(("hidden", request_id, None, f"{type(exc).__name__}: {exc}"))
+            error = f"{type(exc).__name__}: {exc}"
+            self.conn.send(HiddenAnswer(request.request_id, None, error))
             return
-        self.conn.send(("hidden", request_id, arrays, None))
+        self.conn.send(HiddenAnswer(request.request_id, arrays, None))

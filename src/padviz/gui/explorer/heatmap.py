@@ -13,19 +13,20 @@ from padviz.gui.explorer.axes import TickAxis
 from padviz.gui.explorer.cell_items import CellOverlay, CellTextItem
 from padviz.gui.theme import Theme, current_theme, dark_text, theme_notifier, token_lut
 
-MAX_IMAGE_SIDE = 8192  # longer grids are drawn from a subsample of their visible part
+MAX_IMAGE_SIDE = 2048  # longer grids are drawn from a subsample of their visible part
 OVERSAMPLE = 2  # ... with about this many grid cells per screen pixel
 
 
 class CodeImage(pg.ImageItem):
     """An ImageItem for uint8 colour codes and one fixed 256-colour table (the theme's). It
-    turns the codes straight into an Indexed8 QImage whose colour table is built once per
-    theme, instead of pyqtgraph's general levels-and-lookup path on every edit."""
+    colours the codes through an Indexed8 QImage whose colour table is built once per theme,
+    instead of pyqtgraph's general levels-and-lookup path on every edit, and keeps the result
+    as 32-bit colour: drawn as Indexed8, every paint (a hover, a highlight) would convert the
+    whole image again."""
 
     def __init__(self) -> None:
         super().__init__(axisOrder="row-major")
         self._table: list[int] = []
-        self._codes: np.ndarray | None = None  # the buffer the QImage reads
 
     def set_colors(self, lut: np.ndarray) -> None:
         """The RGBA colour (row) of each code."""
@@ -39,23 +40,31 @@ class CodeImage(pg.ImageItem):
         if codes is None or codes.size == 0:
             self._unrenderable = True
             return
-        self._codes = np.ascontiguousarray(codes, np.uint8)
-        rows, cols = self._codes.shape
-        image = QImage(
-            self._codes.data, cols, rows, self._codes.strides[0], QImage.Format.Format_Indexed8
-        )
+        codes = np.ascontiguousarray(codes, np.uint8)
+        rows, cols = codes.shape
+        image = QImage(codes.data, cols, rows, codes.strides[0], QImage.Format.Format_Indexed8)
         image.setColorTable(self._table)
-        self.qimage = image
+        self.qimage = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
         self._renderRequired = False
         self._unrenderable = False
 
 
 class ShrinkingLabel(pg.LabelItem):
-    """A label that may be narrower than its text, so a long title never widens the plots."""
+    """A label that may be narrower than its text, so a long title never widens the plots,
+    and whose new text relayouts the view only when it needs another height (LabelItem asks
+    for a new layout on every setText, which repaints the whole view once more)."""
+
+    _laid_out_height: float | None = None
 
     def updateMin(self) -> None:
         super().updateMin()
         self.setMinimumWidth(0)
+
+    def updateGeometry(self) -> None:
+        height = self.itemRect().height()
+        if height != self._laid_out_height:
+            self._laid_out_height = height
+            super().updateGeometry()
 
 
 def scaled_font(base: QFont, factor: float) -> QFont:
@@ -94,6 +103,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             item.setZValue(z)
             self.plot.addItem(item)
         self._shape: tuple[int, int] | None = None
+        self._framing = False
         self._title_look: tuple[str, str, str] | None = None
         self._axis_looks: dict[str, tuple[str, float, str]] = {}
         self._hovered: tuple[int, int] | None = None
@@ -115,20 +125,29 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._set_title(grid.title)
         self._set_axis("left", grid.row_label, grid.row_ticks())
         self._set_axis("bottom", grid.col_label, grid.col_ticks())
-        shape = grid.shape
-        if shape != self._shape:
-            self._shape = shape
-            rows, cols = shape
-            self.vb.setLimits(
-                xMin=0,
-                xMax=max(cols, 1),
-                yMin=0,
-                yMax=max(rows, 1),
-                minXRange=min(1, cols) or 1,
-                minYRange=min(1, rows) or 1,
-            )
-            self.vb.setRange(xRange=(0, max(cols, 1)), yRange=(0, max(rows, 1)), padding=0)
+        if grid.shape != self._shape:
+            self._shape = grid.shape
+            self._framing = True  # the codes are shown once, below, not on each range step
+            try:
+                self._frame(*grid.shape)
+            finally:
+                self._framing = False
+            # Apply the new range now, not in the first paint: moving the items from inside
+            # a paint dirties the view again and costs a second paint.
+            self.vb.updateMatrix()
         self._show_codes()
+
+    def _frame(self, rows: int, cols: int) -> None:
+        """The view's limits and range for a grid of this shape: exactly its cells."""
+        self.vb.setLimits(
+            xMin=0,
+            xMax=max(cols, 1),
+            yMin=0,
+            yMax=max(rows, 1),
+            minXRange=min(1, cols) or 1,
+            minYRange=min(1, rows) or 1,
+        )
+        self.vb.setRange(xRange=(0, max(cols, 1)), yRange=(0, max(rows, 1)), padding=0)
 
     def _is_huge(self) -> bool:
         return self.grid is not None and max(self.grid.shape) > MAX_IMAGE_SIDE
@@ -156,7 +175,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.image.setRect(QRectF(c0, r0, codes.shape[1] * cs, codes.shape[0] * rs))
 
     def _range_changed(self, *_args) -> None:
-        if self._is_huge():
+        if self._is_huge() and not self._framing:
             self._show_codes()
 
     def _set_title(self, text: str) -> None:

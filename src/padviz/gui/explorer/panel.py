@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -20,16 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from padviz.core.codegen import layout_code
-from padviz.core.layout import Layout, compare_waste, compute_layout, describe_cell
-from padviz.core.views import (
-    JaggedGrid,
-    PackedGrid,
-    PaddedGrid,
-    describe_time,
-    format_values,
-    time_cells,
-)
 from padviz.gui.explorer.batch_editor import BatchEditor
 from padviz.gui.explorer.code_view import CodePanel
 from padviz.gui.explorer.generator_box import GeneratorBox
@@ -40,30 +29,34 @@ from padviz.gui.explorer.pitfall_panel import PitfallPanel
 from padviz.gui.explorer.text_box import TextBox
 from padviz.gui.explorer.views import JaggedView, MaskView, PackedView, PaddedView
 from padviz.gui.explorer.waste_meter import WasteMeter
+from padviz.gui.explorer.widgets import SteadyLabel
 from padviz.gui.state import AppState
+
+if TYPE_CHECKING:
+    from padviz.core.document import Document
 
 HOVER_HINT = "Point at a cell to follow its token through every view."
 VIEW_NAMES = ("padded", "mask", "packed", "jagged")
 EXPORT_FORMATS = ("png", "svg")
 CODE_MIN_WIDTH = 360
+COMPUTING = "computing…"
 
 
 class ExplorerPanel(QWidget):
-    """The Explorer tab. Recomputes the layout (padviz.core) when the state changes, but only
-    while it is visible; a hidden panel catches up when shown.
+    """The Explorer tab. Draws the state's document (computed by padviz.core) when it
+    arrives, but only while visible; a hidden panel catches up when shown.
 
     For other panels and lessons: `highlight_time(t)`, `highlight_cells(cells)`,
     `set_presentation(on)`, `export_view(name, path)`, `export_all(folder, fmt)`."""
 
     statusMessage = Signal(str)  # the hover line, also for a status bar
-    layoutChanged = Signal(object)  # the Layout just drawn (the time walk follows it)
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("explorerPanel")
         self.state = state
-        self.layout_: Layout | None = None
-        self._stale = True
+        self.document: Document | None = None  # the document drawn now
+        self._pending: Document | None = None  # arrived while hidden: drawn when shown
         self._lit: tuple[str, object] | None = None  # ("time", t) or ("cells", array)
         self.current_view = "padded"
 
@@ -91,20 +84,22 @@ class ExplorerPanel(QWidget):
         self.code_panel.hide()
         self.legend = Legend()
 
-        self.batch_info = QLabel()
-        self.batch_info.setObjectName("batchInfoLabel")
-        self.batch_info.setWordWrap(True)
+        self.batch_info = SteadyLabel("batchInfoLabel")
         self.show_code_button = QPushButton("Show &code")
         self.show_code_button.setObjectName("showCodeButton")
         self.show_code_button.setCheckable(True)
         self.show_code_button.setToolTip("The exact torch code behind these views")
         self.show_code_button.toggled.connect(self.set_code_visible)
-        self.hover_label = QLabel(HOVER_HINT)
-        self.hover_label.setObjectName("hoverStatus")
-        self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hover_label = SteadyLabel("hoverStatus", HOVER_HINT, word_wrap=False)
+        self.hover_label.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Always in the layout, empty while idle: showing it must not relayout the window.
+        self.computing_label = SteadyLabel("computingLabel", word_wrap=False)
+        self.computing_label.setToolTip("A large batch is being laid out; the views follow")
 
         self._build()
-        state.changed.connect(self.refresh)
+        state.layoutChanged.connect(self.show_document)
+        state.layoutFailed.connect(self._failed)
+        state.computingChanged.connect(self._computing)
 
     # -- building --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -129,6 +124,7 @@ class ExplorerPanel(QWidget):
 
         header = QHBoxLayout()
         header.addWidget(self.batch_info, 1)
+        header.addWidget(self.computing_label, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.show_code_button, 0, Qt.AlignmentFlag.AlignTop)
 
         top = QSplitter(Qt.Orientation.Horizontal)
@@ -165,68 +161,62 @@ class ExplorerPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
 
-    # -- computing and showing ----------------------------------------------------------------
-    def refresh(self) -> None:
-        """Lay the state's batch out and show it in every view (deferred while hidden)."""
+    # -- showing the document -----------------------------------------------------------------
+    def show_document(self, document: Document) -> None:
+        """Draw a new document in every view (deferred while hidden)."""
         if not self.isVisible():
-            self._stale = True
+            self._pending = document
             return
-        self._stale = False
-        batch, options = self.state.batch, self.state.options
-        try:
-            layout = compute_layout(batch, options)
-            waste = compare_waste(batch, options)
-        except ValueError as exc:  # the last good layout stays on screen
-            self.pitfall_panel.show_pitfalls([], failure=str(exc))
-            return
-        self.layout_ = layout
-        self.padded_view.set_grid(PaddedGrid(layout))
-        self.mask_view.set_grid(PaddedGrid(layout, kind="mask"))
-        self.packed_view.set_grid(PackedGrid(layout))
-        self.jagged_view.set_grid(JaggedGrid(layout))
-        self.waste.show_stats(waste, options.order, options.buckets)
-        self.pitfall_panel.show_pitfalls(layout.pitfalls, layout.pack_error)
-        pad_text = format_values(layout, np.array([options.padding_value]))[0]
-        self.legend.set_batch_info(batch.vocab_size, pad_text)
-        self.batch_info.setText(self._batch_words(layout))
+        self._pending = None
+        self.document = document
+        for name, view in self.views.items():
+            view.set_grid(document.grids[name])
+        options = document.options
+        self.waste.show_stats(document.waste, options.order, options.buckets)
+        self.pitfall_panel.show_pitfalls(document.layout.pitfalls, document.layout.pack_error)
+        self.legend.set_batch_info(document.batch.vocab_size, document.padding_text)
+        self.batch_info.setText(document.summary_html)
         if self.code_panel.isVisible():
-            self.code_panel.set_code(layout_code(batch, options))
+            self.code_panel.set_code(document.code)
         self._clear_hover()
         self._apply_lit()
-        self.layoutChanged.emit(layout)
 
-    def _batch_words(self, layout: Layout) -> str:
-        b = layout.batch
-        name = f"<b>{html.escape(b.name)}</b>: " if b.name else ""
-        desc = b.description or f"{layout.B} sequences, lengths {min(b.lengths)}..{max(b.lengths)}"
-        return name + html.escape(desc)
+    def _computing(self, on: bool) -> None:
+        self.computing_label.setText(COMPUTING if on else "")
+
+    def _failed(self, message: str) -> None:
+        """The batch cannot be laid out: say why; the last good document stays on screen."""
+        self.pitfall_panel.show_pitfalls([], failure=message)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._stale:
-            self.refresh()
+        self.state.ensure_document()
+        if self._pending is not None:
+            self.show_document(self._pending)
+        elif self.document is None and self.state.document is not None:
+            self.show_document(self.state.document)
 
     # -- hover -----------------------------------------------------------------------------
     def _hovered(self, name: str, cell: tuple[int, int] | None) -> None:
         self.current_view = name
         grid = self.views[name].grid
         key = None if cell is None or grid is None else grid.key_at(*cell)
-        if key is None or self.layout_ is None:
+        if key is None or self.document is None:
             self._clear_hover()
             return
         keys = np.array([key])
         for view in self.views.values():
             view.set_hover_cells(view.grid.cells_of(keys))
-        self._say(describe_cell(self.layout_, *key))
+        self._say(self.document.describe_cell(*key))
 
     def _time_hovered(self, t: int | None) -> None:
-        if t is None or self.layout_ is None:
+        if t is None or self.document is None:
             self._clear_hover()
             return
         self._show_cells(
-            time_cells(self.layout_, t), self.packed_view.grid.cells_at_time(t), "hover"
+            self.document.time_cells(t), self.packed_view.grid.cells_at_time(t), "hover"
         )
-        self._say(describe_time(self.layout_, t))
+        self._say(self.document.describe_time(t))
 
     def _clear_hover(self) -> None:
         for view in self.views.values():
@@ -256,21 +246,18 @@ class ExplorerPanel(QWidget):
         return self.views[name].lit.cells
 
     def _apply_lit(self) -> None:
-        lay = self.layout_
-        if lay is None or self._lit is None:
+        doc = self.document
+        if doc is None or self._lit is None:
             for view in self.views.values():
                 view.set_lit_cells(None)
             return
         kind, what = self._lit
         if kind == "time":
-            self._show_cells(
-                time_cells(lay, what), self.packed_view.grid.cells_at_time(what), "lit"
-            )
+            self._show_cells(doc.time_cells(what), self.packed_view.grid.cells_at_time(what), "lit")
         else:
-            keys = what[
-                (what[:, 0] >= 0) & (what[:, 0] < lay.B) & (what[:, 1] >= 0) & (what[:, 1] < lay.T)
-            ]
-            self._show_cells(keys, None, "lit")
+            B, T = doc.layout.B, doc.layout.T
+            inside = (what[:, 0] >= 0) & (what[:, 0] < B) & (what[:, 1] >= 0) & (what[:, 1] < T)
+            self._show_cells(what[inside], None, "lit")
 
     def _show_cells(self, keys: np.ndarray, packed_cells: np.ndarray | None, which: str) -> None:
         for name, view in self.views.items():
@@ -286,7 +273,8 @@ class ExplorerPanel(QWidget):
             return
         self.code_panel.setVisible(on)
         if on:
-            self.code_panel.set_code(layout_code(self.state.batch, self.state.options))
+            if self.document is not None:
+                self.code_panel.set_code(self.document.code)
             editors, views, code = self.splitter.sizes()
             if code < CODE_MIN_WIDTH:  # make room: a panel shown at width 0 would look broken
                 wanted = max(CODE_MIN_WIDTH, (editors + views + code) // 3)

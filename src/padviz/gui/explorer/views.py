@@ -102,6 +102,7 @@ class PackedView(HeatmapView):
         self._bar_hovered: int | None = None
         self._sizes: np.ndarray | None = None
         self._summary_look: tuple[str, float, str] | None = None
+        self._bars_label_look: tuple[float, str] | None = None
         self._bar_width = 0
         self.apply_theme(self.theme)
         self.apply_font()
@@ -121,10 +122,7 @@ class PackedView(HeatmapView):
             self.bar_text.setTransform(QTransform.fromScale(width, 1.0))
             self.bars_plot.getViewBox().setLimits(xMin=0, xMax=width)
             self.bars_plot.setXRange(0, width, padding=0)
-        self.bars_plot.getAxis("bottom").setLabel(
-            "batch_sizes",
-            **{"font-size": f"{self._label_pt():.1f}pt", "color": self.theme.foreground},
-        )
+        self._set_bars_label()
         self._set_summary(html.escape(packed_summary(lay)).replace("\n", "<br>"))
         if lay.packed is None:
             self.refusal.setText("torch refused to pack this batch:\nsee the pitfall panel")
@@ -133,6 +131,17 @@ class PackedView(HeatmapView):
             self.refusal.show()
         else:
             self.refusal.hide()
+        # The bars follow the main plot's range (linked): apply it now, not in the paint.
+        self.bars_plot.getViewBox().updateMatrix()
+
+    def _set_bars_label(self) -> None:
+        """The bars' axis label (only when its look changed: a new label lays the view out)."""
+        look = (self._label_pt(), self.theme.foreground)
+        if look != self._bars_label_look:
+            self._bars_label_look = look
+            self.bars_plot.getAxis("bottom").setLabel(
+                "batch_sizes", **{"font-size": f"{look[0]:.1f}pt", "color": look[1]}
+            )
 
     def _set_summary(self, text: str) -> None:
         look = (text, self._label_pt(), self.theme.foreground)
@@ -158,6 +167,7 @@ class PackedView(HeatmapView):
         )
         if self._summary_look is not None:
             self._set_summary(self._summary_look[0])
+        self._set_bars_label()
         self.refusal.setColor(theme.error)
 
     def apply_font(self) -> None:
@@ -208,23 +218,22 @@ class JaggedView(HeatmapView):
         self.apply_theme(self.theme)
         self.apply_font()
 
+    def _frame(self, rows: int, cols: int) -> None:
+        """The strip is rows 0..1; its labels get room above and below it, and at both ends."""
+        pad = max(0.015 * cols, 0.6)
+        self.vb.setLimits(
+            xMin=-pad,
+            xMax=cols + pad,
+            yMin=-STRIP_MARGIN,
+            yMax=1 + STRIP_MARGIN,
+            minYRange=1 + 2 * STRIP_MARGIN,
+        )
+        self.vb.setRange(
+            xRange=(-pad, cols + pad), yRange=(-STRIP_MARGIN, 1 + STRIP_MARGIN), padding=0
+        )
+
     def set_grid(self, grid: JaggedGrid) -> None:
-        new_shape = grid.shape != self._shape
         super().set_grid(grid)
-        # the strip is rows 0..1; its labels get room above and below it, and at both ends
-        if new_shape:
-            n = grid.shape[1]
-            pad = max(0.015 * n, 0.6)
-            self.vb.setLimits(
-                xMin=-pad,
-                xMax=n + pad,
-                yMin=-STRIP_MARGIN,
-                yMax=1 + STRIP_MARGIN,
-                minYRange=1 + 2 * STRIP_MARGIN,
-            )
-            self.vb.setRange(
-                xRange=(-pad, n + pad), yRange=(-STRIP_MARGIN, 1 + STRIP_MARGIN), padding=0
-            )
         lay = grid.layout
         offsets = lay.offsets.astype(float)
         reach = MarkLabels.GAP

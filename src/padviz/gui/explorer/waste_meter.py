@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from padviz.core.layout import WasteStats
 from padviz.core.options import ORDERS
+from padviz.gui.explorer.widgets import SteadyLabel
 from padviz.gui.theme import current_theme, qcolor, theme_notifier
 
 ROWS = (
@@ -60,8 +61,10 @@ class WasteTable(QWidget):
         self.update()
 
     def set_stats(self, stats: dict[str, WasteStats], current: str, buckets: int) -> None:
+        before = self.sizeHint()
         self.stats, self.current, self.buckets = stats, current, buckets
-        self.updateGeometry()
+        if self.sizeHint() != before:  # a relayout repaints the whole window: only if needed
+            self.updateGeometry()
         self.update()
 
     def _headers(self) -> list[str]:
@@ -140,10 +143,8 @@ class WasteMeter(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel()
-        self.label.setObjectName("wasteLabel")
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label = SteadyLabel("wasteLabel")
+        self.label.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = WasteTable()
         layout.addWidget(self.label)
         layout.addWidget(self.table)
@@ -151,6 +152,5 @@ class WasteMeter(QWidget):
     def show_stats(self, stats: dict[str, WasteStats], current: str, buckets: int) -> None:
         """`stats` from core compare_waste; `current` is the order the views use."""
         text = summary_text(stats[current])
-        if text != self.label.text():
-            self.label.setText(text)
+        self.label.setText(text)
         self.table.set_stats(stats, current, buckets)

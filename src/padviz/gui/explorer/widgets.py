@@ -1,8 +1,10 @@
-"""Small widgets the explorer's editors share."""
+"""Small widgets the explorer shares."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QEvent, QSize
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from padviz.gui.theme import Theme, current_theme, theme_notifier
 
@@ -28,3 +30,58 @@ class ErrorLabel(QLabel):
     def clear_error(self) -> None:
         self.setText("")
         self.hide()
+
+
+class SteadyLabel(QWidget):
+    """A QLabel (`label`) whose new text repaints only itself.
+
+    QLabel.setText always calls updateGeometry(); every layout above passes that on (Qt
+    activates a layout and then updates its widget's geometry unconditionally) up to the main
+    window's QTabWidget, which repaints the whole tab for it: a changed number in a status
+    line cost a repaint of every view. Here the label sits in a container without a layout,
+    which ends that chain; the container asks for a new layout only when the text needs
+    another height (more wrapped lines, a larger font)."""
+
+    def __init__(self, object_name: str, text: str = "", *, word_wrap: bool = True) -> None:
+        super().__init__()
+        self.label = QLabel(text, self)
+        self.label.setObjectName(object_name)
+        self.label.setWordWrap(word_wrap)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._height = self._needed_height()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def setText(self, text: str) -> None:
+        if text != self.label.text():
+            self.label.setText(text)
+            self._fit()
+
+    def _needed_height(self) -> int:
+        width = self.width()
+        if self.label.wordWrap() and width > 0:
+            return max(self.label.heightForWidth(width), self.fontMetrics().height())
+        return self.label.sizeHint().height()
+
+    def _fit(self) -> None:
+        height = self._needed_height()
+        if height != self._height:
+            self._height = height
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().averageCharWidth() * 20, self._height)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self._height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.label.setGeometry(self.rect())
+        self._fit()
+        super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self._fit()
+        super().changeEvent(event)

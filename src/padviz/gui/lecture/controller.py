@@ -1,7 +1,9 @@
 """Lecture mode for the main window: presentation, zoom, themes, lessons and the time walk.
 
-`Lecture(window)` adds its actions to the window's File and View menus, a bottom dock with the
-packed-time walk and the lesson player, and remembers the look and the last batch between runs.
+`Lecture(window)` adds its actions to the window's File and View menus and a bottom dock with the
+packed-time walk and the lesson player; it brings back the look and the lesson files the window
+remembers (`window.remembered`) and saves them as they change. What it needs of the window and
+its tabs is declared in `interfaces`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLineEdit,
+    QMainWindow,
     QPlainTextEdit,
     QTextEdit,
     QVBoxLayout,
@@ -28,19 +31,18 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.lessons import LessonError, Step, load_lesson
-from padviz.core.views import time_cells
 from padviz.gui.lecture.appearance import Appearance, follow_font_in_plots, palette_for
 from padviz.gui.lecture.callout import Callout
+from padviz.gui.lecture.interfaces import LectureWindow, Presentable
 from padviz.gui.lecture.player import LessonPlayer
-from padviz.gui.lecture.session import Session
 from padviz.gui.lecture.timewalk import TimeWalk
 from padviz.gui.theme import THEMES, current_theme, set_theme, theme_notifier
 
 if TYPE_CHECKING:
-    from padviz.gui.main_window import MainWindow
+    from padviz.core.document import Document
+    from padviz.gui.remembered import Remembered
 
 LESSON_FILTER = "padviz lesson (*.json);;All files (*)"
-TAB_TITLES = {"explorer": "Explorer", "training": "Training", "bench": "Bench"}
 THEME_TITLES = {"light": "&Light", "dark": "&Dark", "contrast": "&High contrast"}
 # Widgets that use the arrow keys themselves: there the arrows do not walk the lesson.
 _ARROW_USERS = (
@@ -57,15 +59,18 @@ _ARROW_USERS = (
 class Lecture(QObject):
     """Everything a lecturer adds to the window; see the module docstring."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: LectureWindow) -> None:
+        if not isinstance(window, QMainWindow):  # also tells type checkers that it is one
+            raise TypeError("lecture mode needs a QMainWindow: it docks its panel there")
         super().__init__(window)
         self.window = window
         self.explorer = window.explorer
         self.appearance = Appearance(self)
-        self.session = Session(window)
         self.presenting = False
         self._callouts: list[Callout] = []
         self._step_cells = np.zeros((0, 2), np.int64)
+        self._step_time: int | None = None  # the lesson step's time step to light ...
+        self._time_waiting = False  # ... once its document is there
 
         self.walk = TimeWalk()
         self.player = LessonPlayer()
@@ -89,16 +94,35 @@ class Lecture(QObject):
         self.player.lessonRequested.connect(self.open_lesson)
         self.player.stepChanged.connect(self.show_step)
         self.walk.timeChanged.connect(self._light_time)
-        self.explorer.layoutChanged.connect(self.walk.set_layout)
+        window.state.layoutChanged.connect(self._document_changed)
         window.tabs.currentChanged.connect(self._tab_changed)
         theme_notifier().themeChanged.connect(self._theme_changed)
         self.appearance.changed.connect(self._font_changed)
         QApplication.instance().focusChanged.connect(self._focus_changed)
-        window.installEventFilter(self)
 
-        self.session.restore(self)
+        self._restore(window.remembered)
         self._theme_changed(current_theme())  # the palette of the theme in force
         self._tab_changed()
+
+    def _restore(self, remembered: Remembered) -> None:
+        """The look and the lesson files of the last run; files moved or broken since are
+        dropped from the list."""
+        set_theme(remembered.theme())
+        self.appearance.set_zoom(remembered.zoom())
+        stored = remembered.lesson_files()
+        for path in stored:
+            try:
+                self.player.add_file(path, load_lesson(path).title)
+            except LessonError:
+                continue
+        if self.player.files() != stored:
+            remembered.save_lesson_files(self.player.files())
+
+    def finish(self) -> None:
+        """The window is closing: stop the walk and leave presentation and full screen, so the
+        window remembers its normal geometry, not the presentation's."""
+        self.walk.set_playing(False)
+        self.leave()
 
     # -- actions ---------------------------------------------------------------------------------
     def _action(self, text: str, name: str, keys: tuple[str | QKeySequence, ...] = ()) -> QAction:
@@ -178,7 +202,9 @@ class Lecture(QObject):
             return
         w = self.window
         for i in range(w.tabs.count()):
-            w.tabs.widget(i).set_presentation(on)  # every panel hides its editing controls
+            panel = w.tabs.widget(i)
+            if isinstance(panel, Presentable):
+                panel.set_presentation(on)  # every panel hides its editing controls
         self.player.set_presentation(on)
         self.walk.set_presentation(on)
         w.menuBar().setVisible(not on)
@@ -208,12 +234,12 @@ class Lecture(QObject):
     def set_zoom(self, zoom: float) -> None:
         """Zoom the whole interface (and remember it)."""
         self.appearance.set_zoom(zoom)
-        self.session.save_look(self)
+        self.window.remembered.save_zoom(self.appearance.zoom)
 
     def set_theme(self, name: str) -> None:
         """Switch the theme of every view and widget (and remember it)."""
         set_theme(name)
-        self.session.save_look(self)
+        self.window.remembered.save_theme(name)
 
     def _font_changed(self) -> None:
         follow_font_in_plots(self.window, QApplication.font())
@@ -260,7 +286,7 @@ class Lecture(QObject):
             return False
         if Path(key).suffix == ".json":
             self.player.add_file(key, lesson.title)
-            self.session.save_lesson_files(self.player.files())
+            self.window.remembered.save_lesson_files(self.player.files())
         self.player.set_lesson(lesson, key, step)
         return True
 
@@ -280,16 +306,15 @@ class Lecture(QObject):
             self.explorer.set_code_visible(True)
         self._call_out(step.highlight.views)
         self._step_cells = step.highlight_cells()
-        self.walk.set_layout(step.layout)
-        self.walk.set_time(step.highlight.time, force=True)
+        self._step_time, self._time_waiting = step.highlight.time, True
+        state.ensure_document()
+        if state.current and state.document is not None:
+            self._document_changed(state.document)
+        # else: the step's document is being computed; _document_changed lights it on arrival
 
-    def _show_tab(self, tab: str) -> None:
-        tabs = self.window.tabs
-        titles = [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]
-        if TAB_TITLES[tab] in titles:
-            tabs.setCurrentIndex(titles.index(TAB_TITLES[tab]))
-        else:
-            self._report(f"this lesson step shows the {TAB_TITLES[tab]} tab, which is missing")
+    def _show_tab(self, key: str) -> None:
+        if not self.window.show_tab(key):
+            self._report(f"this lesson step shows the {key} tab, which is missing")
 
     def _call_out(self, names: tuple[str, ...]) -> None:
         for callout in self._callouts:
@@ -298,15 +323,23 @@ class Lecture(QObject):
         self._callouts = [Callout(target) for target in targets if target is not None]
 
     # -- the time walk ---------------------------------------------------------------------------
+    def _document_changed(self, document: Document) -> None:
+        """The walk follows every new document; a lesson step's time step is lit once its
+        document is there."""
+        self.walk.set_document(document)
+        if self._time_waiting:
+            self._time_waiting = False
+            self.walk.set_time(self._step_time, force=True)
+
     def _light_time(self, t: int | None) -> None:
         """Light time step t in the explorer, with the lesson step's own cells."""
         cells = self._step_cells
         if len(cells) == 0:
             self.explorer.highlight_time(t)
             return
-        layout = self.walk.layout_
-        if t is not None and layout is not None:
-            cells = np.concatenate([time_cells(layout, t), cells])
+        document = self.walk.document
+        if t is not None and document is not None:
+            cells = np.concatenate([document.time_cells(t), cells])
         self.explorer.highlight_cells(cells)
 
     def _tab_changed(self, *_args) -> None:
@@ -331,7 +364,4 @@ class Lecture(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.dock.widget() and event.type() == QEvent.Type.LayoutRequest:
             self._fit_dock()
-        elif obj is self.window and event.type() == QEvent.Type.Close:
-            self.walk.set_playing(False)
-            self.session.save(self)
         return False

@@ -3,12 +3,14 @@ time, or scrub to any step. The owner lights the cells of each step (`timeChange
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
-from padviz.core.layout import Layout
-from padviz.core.lessons import time_caption, time_steps
+if TYPE_CHECKING:
+    from padviz.core.document import Document
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # time steps per second
 DEFAULT_SPEED = 1.0
@@ -24,7 +26,7 @@ class TimeWalk(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timeWalk")
-        self.layout_: Layout | None = None
+        self.document: Document | None = None
         self.time: int | None = None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.advance)
@@ -62,19 +64,19 @@ class TimeWalk(QWidget):
         row.addWidget(self.clear_button)
         row.addWidget(self.caption, 2)
         self._apply_caption_font()
-        self.set_layout(None)
+        self.set_document(None)
 
     @property
     def steps(self) -> int:
-        return 0 if self.layout_ is None else time_steps(self.layout_)
+        return 0 if self.document is None else self.document.time_steps
 
     @property
     def playing(self) -> bool:
         return self.timer.isActive()
 
-    def set_layout(self, layout: Layout | None) -> None:
-        """Follow a new layout; the lit time step stays if the new batch still has it."""
-        self.layout_ = layout
+    def set_document(self, document: Document | None) -> None:
+        """Follow a new document; the lit time step stays if the new batch still has it."""
+        self.document = document
         steps = self.steps
         for widget in (self.play_button, self.slider, self.speed, self.clear_button):
             widget.setEnabled(steps > 0)
@@ -103,9 +105,11 @@ class TimeWalk(QWidget):
         self.timeChanged.emit(t)
 
     def _words(self) -> str:
-        if self.layout_ is not None and self.steps == 0:
-            return time_caption(self.layout_, 0)  # why there is nothing to walk
-        return HINT if self.time is None else time_caption(self.layout_, self.time)
+        if self.document is None:
+            return HINT
+        if self.steps == 0:
+            return self.document.time_caption(0)  # why there is nothing to walk
+        return HINT if self.time is None else self.document.time_caption(self.time)
 
     # -- playing ---------------------------------------------------------------------------------
     def set_playing(self, on: bool) -> None:

@@ -1,8 +1,9 @@
 """The training session as the GUI sees it: a worker process, the curves, and what state it is in.
 
-The worker (padviz.runner) trains; this object only sends commands and, on a ~30 Hz timer,
-drains the worker's messages into numpy curves (padviz.core.curves) and tells the views what
-changed. Training speed therefore never depends on how fast the window redraws.
+The worker (padviz.runner) trains; this object only sends commands, and its WorkerPoller
+(~30 Hz) hands the worker's reports to the handlers here, which append them to numpy curves
+(padviz.core.curves) and tell the views what changed. Training speed therefore never depends on
+how fast the window redraws.
 
 States: idle (nothing trained, settings editable), running, paused, finished (every run has
 done its steps or stopped on a fault) and stopped (by the user). Settings are locked while
@@ -14,11 +15,22 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from padviz.core.curves import Curves
+from padviz.gui.worker_poller import WorkerPoller
+from padviz.runner.messages import (
+    ConfigRefused,
+    Configured,
+    Crash,
+    Died,
+    Fault,
+    Finished,
+    HiddenAnswer,
+    Records,
+)
 from padviz.runner.training_client import TrainingClient
 
 POLL_MS = 33  # ~30 Hz: read the worker's records and redraw what changed
@@ -51,7 +63,6 @@ class TrainingController(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._client: TrainingClient | None = None
         self.state = RunState.IDLE
         self.configs: list[dict[str, Any]] = []
         self.runs: list[str] = []  # the mode of each run
@@ -62,11 +73,24 @@ class TrainingController(QObject):
         # time.perf_counter() (system-wide) when the worker finished the newest step received
         self.last_done_at: float | None = None
         self._hidden_request: int | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self.poll)
+        self._changed: set[int] = set()  # runs with new points since the last poll
+        self.poller = WorkerPoller(POLL_MS, self)
+        self.poller.on(Records, self._add_records)
+        self.poller.on(Configured, self._configured)
+        self.poller.on(Fault, self._fault)
+        self.poller.on(Finished, self._finished)
+        self.poller.on(ConfigRefused, self._refused)
+        self.poller.on(HiddenAnswer, self._hidden_answer)
+        self.poller.on(Crash, self._crashed)
+        self.poller.on(Died, self._died)
+        self.poller.polled.connect(self._polled)
 
     # -- the worker ------------------------------------------------------------------------
+    @property
+    def _client(self) -> TrainingClient | None:
+        """The worker's client while the poller holds it (not after shutdown or death)."""
+        return cast("TrainingClient | None", self.poller.client)
+
     @property
     def worker_pid(self) -> int | None:
         return self._client.pid if self._client is not None else None
@@ -76,16 +100,12 @@ class TrainingController(QObject):
         True when a new one was started."""
         if self._client is not None and self._client.alive:
             return False
-        self._client = TrainingClient(threads=worker_threads())
-        self._timer.start()
+        self.poller.attach(TrainingClient(threads=worker_threads()))
         return True
 
     def shutdown(self) -> None:
-        """Stop and join the worker (within ~2 s in every case) and the timer."""
-        self._timer.stop()
-        if self._client is not None:
-            self._client.stop()
-            self._client = None
+        """Stop and join the worker (within ~2 s in every case) and the poller's timer."""
+        self.poller.shutdown()
         if self.state in (RunState.RUNNING, RunState.PAUSED):
             self._set_state(RunState.STOPPED)
 
@@ -199,58 +219,52 @@ class TrainingController(QObject):
             self.state = state
             self.stateChanged.emit(state.value)
 
-    def poll(self) -> None:
-        """Drain the worker's messages (the timer calls this ~30 times a second)."""
-        if self._client is None:
-            return
-        changed: set[int] = set()
-        for message in self._client.poll():
-            kind = message[0]
-            if kind == "records":
-                self._add_records(message[2], changed)
-            elif kind == "configured":
-                self.devices = list(message[2])
-                if self.devices:
-                    self.statusMessage.emit(f"training on {', '.join(sorted(set(self.devices)))}")
-            elif kind == "fault":
-                run, message_text = message[2], message[4]
-                self.faults[run] = message_text
-                self.runFaulted.emit(run, message_text)
-            elif kind == "finished":
-                if self.state in (RunState.RUNNING, RunState.PAUSED):
-                    self._set_state(RunState.FINISHED)
-            elif kind == "error":
-                self.statusMessage.emit(f"error: {message[2]}")
-                self._set_state(RunState.STOPPED)
-            elif kind == "hidden":
-                if message[1] == self._hidden_request:
-                    if message[3] is None:
-                        self.hiddenReady.emit(message[2])
-                    else:
-                        self.hiddenFailed.emit(message[3])
-            elif kind == "crash":
-                self.statusMessage.emit(
-                    f"error: the training worker failed: {message[1].strip().splitlines()[-1]}"
-                )
-            elif kind == "died":
-                self._worker_died(message[1])
-        if changed:
-            self.recordsAdded.emit(changed)
-        self.polled.emit()
+    # -- the worker's reports (WorkerPoller calls these) -------------------------------------
+    def _add_records(self, records: Records) -> None:
+        for step in records.steps:
+            self.curves[step.run].append(step.values)
+            self.steps_per_s[step.run] = step.steps_per_s
+            self.last_done_at = step.done_at
+            self._changed.add(step.run)
 
-    def _add_records(self, records: list[tuple], changed: set[int]) -> None:
-        for run, values, steps_per_s, done_at in records:
-            self.curves[run].append(values)
-            self.steps_per_s[run] = steps_per_s
-            self.last_done_at = done_at
-            changed.add(run)
+    def _configured(self, configured: Configured) -> None:
+        self.devices = list(configured.devices)
+        if self.devices:
+            self.statusMessage.emit(f"training on {', '.join(sorted(set(self.devices)))}")
 
-    def _worker_died(self, exitcode: int | None) -> None:
-        self._timer.stop()
-        self._client = None
+    def _fault(self, fault: Fault) -> None:
+        self.faults[fault.run] = fault.message
+        self.runFaulted.emit(fault.run, fault.message)
+
+    def _finished(self, _finished: Finished) -> None:
+        if self.state in (RunState.RUNNING, RunState.PAUSED):
+            self._set_state(RunState.FINISHED)
+
+    def _refused(self, refused: ConfigRefused) -> None:
+        self.statusMessage.emit(f"error: {refused.message}")
+        self._set_state(RunState.STOPPED)
+
+    def _hidden_answer(self, answer: HiddenAnswer) -> None:
+        if answer.request_id != self._hidden_request:
+            return  # an older request's answer: a newer one is on its way
+        if answer.error is None:
+            self.hiddenReady.emit(answer.arrays)
+        else:
+            self.hiddenFailed.emit(answer.error)
+
+    def _crashed(self, crash: Crash) -> None:
+        self.statusMessage.emit(f"error: the training worker failed: {crash.last_line}")
+
+    def _died(self, died: Died) -> None:
         self.statusMessage.emit(
-            f"error: the training worker stopped unexpectedly (exit code {exitcode}); "
+            f"error: the training worker stopped unexpectedly (exit code {died.exitcode}); "
             "the curves so far are kept, Start begins again"
         )
         if self.state in (RunState.RUNNING, RunState.PAUSED):
             self._set_state(RunState.STOPPED)
+
+    def _polled(self) -> None:
+        if self._changed:
+            changed, self._changed = self._changed, set()
+            self.recordsAdded.emit(changed)
+        self.polled.emit()

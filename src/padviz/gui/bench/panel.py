@@ -2,8 +2,9 @@
 
 Step time against pad ratio for padded, packed and length-bucketed batches, with the ideal line
 (the time if a step cost only its real tokens), a table of the medians and the core's
-recommendation. The measurement runs in a worker process (padviz.runner.bench_client), so the
-window stays responsive and the numbers are not disturbed by its redraws.
+recommendation. The measurement runs in a worker process that BenchController owns, so the
+window stays responsive and the numbers are not disturbed by its redraws; this panel only turns
+the controller's signals into the plot, the table and the text.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import dataclasses
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,10 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.bench_series import STRATEGIES, bench_series
+from padviz.gui.bench.controller import BenchController
 from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
-from padviz.runner.bench_client import BenchClient
 
-POLL_MS = 100
 SERIES_COLOR_INDEX = {"padded": 0, "packed": 2, "bucketed": 3}
 TABLE_COLUMNS = (
     "pad ratio",
@@ -48,18 +48,14 @@ TABLE_COLUMNS = (
 
 class BenchPanel(QWidget):
     """Public: start(**overrides), stop(), shutdown(), set_presentation(on); `rows`, `result`
-    and `fraction` hold what the worker reported."""
+    and `fraction` hold what the worker reported (kept by `controller`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("benchPanel")
-        self._client: BenchClient | None = None
-        self.rows: list[dict[str, Any]] = []
-        self.result: dict[str, Any] | None = None
-        self.fraction = 0.0  # of the measurement done, as the worker last reported
+        self.controller = BenchController(self)
 
         self.device_combo = QComboBox(objectName="benchDeviceCombo")
-        self.device_combo.addItem("cpu", "cpu")
         self.quick_box = QCheckBox("quick (6 pad ratios, 5 repetitions)", objectName="benchQuick")
         self.quick_box.setChecked(True)
         self.hidden_spin = self._spin(1, 4096, 128, "benchHidden")
@@ -77,10 +73,14 @@ class BenchPanel(QWidget):
         self.table = QTableWidget(0, len(TABLE_COLUMNS), objectName="benchTable")
         self._build()
         self._fill_devices()
-        self._timer = QTimer(self, interval=POLL_MS)
-        self._timer.timeout.connect(self.poll)
         self.start_button.clicked.connect(lambda: self.start())
         self.stop_button.clicked.connect(self.stop)
+        c = self.controller
+        c.runningChanged.connect(self._set_running)
+        c.progressed.connect(lambda fraction: self.progress.setValue(round(fraction * 1000)))
+        c.rowsChanged.connect(self._redraw)
+        c.finished.connect(self._show_result)
+        c.failed.connect(self._show_error)
         theme_notifier().themeChanged.connect(self.apply_theme)
         self.apply_theme(current_theme())
         self._set_running(False)
@@ -147,15 +147,13 @@ class BenchPanel(QWidget):
         layout.addWidget(self.setup_label)
 
     def _fill_devices(self) -> None:
+        """Every device present, as the Training tab lists them (padviz.core.devices)."""
         from padviz.core.devices import available_devices
 
         self.device_combo.clear()
-        kinds = {}
         for device in available_devices():
-            kind = device.id.split(":")[0]
-            kinds.setdefault(kind, device.name)  # bench times the first device of a kind
-        for kind, name in kinds.items():
-            self.device_combo.addItem(f"{kind} — {name}", kind)
+            self.device_combo.addItem(f"{device.id} — {device.name}", device.id)
+        # Like "auto": the first accelerator when there is one, else the CPU.
         self.device_combo.setCurrentIndex(1 if self.device_combo.count() > 1 else 0)
 
     # -- running ---------------------------------------------------------------------------
@@ -176,66 +174,43 @@ class BenchPanel(QWidget):
         config.validate()
         return dataclasses.asdict(config)
 
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The pad ratios measured so far (BenchRow.to_dict() each)."""
+        return self.controller.rows
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The last measurement's BenchResult.to_dict(), once it is done."""
+        return self.controller.result
+
+    @property
+    def fraction(self) -> float:
+        """The share of the running measurement done."""
+        return self.controller.fraction
+
     def start(self, **overrides: Any) -> None:
         """Measure in a worker process (ignored while a measurement runs)."""
-        if self._client is not None:
+        if self.controller.running:
             return
         try:
             config = self.config(**overrides)
         except (TypeError, ValueError) as exc:
             self._show_error(str(exc))
             return
-        self.rows, self.result, self.fraction = [], None, 0.0
-        self._redraw()
-        self.progress.setValue(0)
         self.recommendation.setText("Measuring… (the worker loads torch first)")
-        self._client = BenchClient(config)
-        self._timer.start()
-        self._set_running(True)
+        self.controller.start(config)
 
     def stop(self) -> None:
         """Stop after the current round; the pad ratios measured so far stay."""
-        if self._client is not None:
-            self._client.request_stop()
+        if self.controller.running:
+            self.controller.request_stop()
             self.stop_button.setEnabled(False)
             self.recommendation.setText("Stopping after the current round…")
 
     def shutdown(self) -> None:
         """End the worker at once (the window is closing)."""
-        self._timer.stop()
-        if self._client is not None:
-            self._client.stop()
-            self._client = None
-        self._set_running(False)
-
-    def poll(self) -> None:
-        if self._client is None:
-            return
-        for message in self._client.poll():
-            kind = message[0]
-            if kind == "progress":
-                self.fraction = message[1]
-                self.progress.setValue(round(self.fraction * 1000))
-                if message[2] is not None:
-                    self.rows.append(message[2])
-                    self._redraw()
-            elif kind == "result":
-                self.result = message[1]
-                self.rows = list(self.result["rows"])
-                self._redraw()
-                self._show_result(self.result)
-                self.shutdown()
-            elif kind == "error":
-                self._show_error(message[1])
-                self.shutdown()
-            elif kind == "crash":
-                self._show_error(message[1].strip().splitlines()[-1])
-                self.shutdown()
-            elif kind == "died":
-                self._show_error(f"the bench worker stopped unexpectedly (exit code {message[1]})")
-                self.shutdown()
-            if self._client is None:
-                return
+        self.controller.shutdown()
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)

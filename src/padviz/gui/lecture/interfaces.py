@@ -1,0 +1,53 @@
+"""What lecture mode needs of the main window and of its tabs, declared as Protocols, so the
+lecture depends on these few members and not on MainWindow itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMenu, QTabWidget
+
+    from padviz.core.lessons import TrainingSpec
+    from padviz.gui.explorer import ExplorerPanel
+    from padviz.gui.remembered import Remembered
+    from padviz.gui.state import AppState
+
+
+@runtime_checkable
+class Presentable(Protocol):
+    """A tab that takes part in presentation mode (it hides its editing controls)."""
+
+    def set_presentation(self, on: bool) -> None: ...
+
+
+class LessonTraining(Protocol):
+    """The Training tab, as a lesson step sets it up."""
+
+    def apply_lesson(self, spec: TrainingSpec) -> None: ...
+
+
+class LectureWindow(Protocol):
+    """What lecture mode uses of the main window besides QMainWindow's own methods (it docks
+    its panel there, hides the menu and status bars, goes full screen). MainWindow is one."""
+
+    state: AppState
+    explorer: ExplorerPanel
+    tabs: QTabWidget
+    file_menu: QMenu
+    view_menu: QMenu
+    remembered: Remembered  # the lecture saves the look and its lesson files as they change
+
+    @property
+    def training(self) -> LessonTraining: ...
+
+    def show_tab(self, key: str) -> bool:
+        """Bring the tab `key` ("explorer", "training", "bench") to the front; False if none."""
+        ...
+
+    def show_error(self, message: str) -> None: ...
+
+    def maybe_keep_changes(self) -> bool:
+        """True when the batch may be replaced: nothing unsaved, or the user saved or
+        discarded it; False when they cancelled."""
+        ...
