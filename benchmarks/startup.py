@@ -1,6 +1,6 @@
 """Start-up time: from starting a process to the main window shown and first painted.
 
-    python benchmarks/startup.py [--runs N]
+    python benchmarks/startup.py [--runs N] [--smoke]
 
 Each figure is the time from just before the parent starts a fresh `python` subprocess to a
 mark the child prints (its time.monotonic(), the same clock on Linux and macOS), median of N
@@ -15,7 +15,8 @@ opens as on a first start:
 - first layout painted: the same run, once the explorer's padded view has painted a layout.
 
 To see what an import costs: `python -X importtime -c "import padviz.gui.main_window"`.
-Not a test: timings depend on the machine and on what else runs on it.
+Not a test: timings depend on the machine and on what else runs on it. `--smoke` (one run of
+each row) only checks that the benchmark still works; tests/test_benchmarks.py runs it.
 """
 
 from __future__ import annotations
@@ -105,7 +106,11 @@ def format_table(samples: dict[str, list[float]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per row (5)")
-    runs = parser.parse_args().runs
+    parser.add_argument(
+        "--smoke", action="store_true", help="one run per row: check that it works, not timings"
+    )
+    args = parser.parse_args()
+    runs = 1 if args.smoke else args.runs
     print(
         f"{platform.node()}: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "

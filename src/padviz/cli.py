@@ -3,6 +3,9 @@
 Each subcommand lives in its own module under padviz.commands, exposing
 `add_parser(subparsers)` and `run(args) -> int`. Heavy imports (torch, Qt) happen inside
 `run`, so `padviz --help` is instant.
+
+Bad input (a PadvizError, argparse's complaints included) is one line on stderr, exit 2. Any
+other exception is a bug: it is not caught here, so Python prints its traceback and exits 1.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from padviz.core.errors import PadvizError
+
 COMMANDS = ("gui", "layout", "train", "bench", "screenshot", "lessons")
 
 
-class UsageError(Exception):
-    """Bad arguments or data: reported as one line on stderr with exit code 2."""
+class UsageError(PadvizError):
+    """Bad arguments (a flag, or a file named on the command line): one line, exit code 2."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -48,11 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`padviz layout ... | head`): not an error worth a message.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter exit quiet
         return 0
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as exc:
-        # The core raises ValueError subclasses with specific messages for bad data.
+    except PadvizError as exc:  # bad input; anything else is a bug and keeps its traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

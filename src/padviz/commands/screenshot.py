@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from padviz.cli import UsageError
+
 MIN_SIZE, MAX_SIZE = 320, 7680
 DOCUMENT_TIMEOUT_S = 60.0  # the longest wait for a large batch's layout
 
@@ -37,9 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".png":
-        raise ValueError(f"--out {args.out!r}: the screenshot is a PNG, name it FILE.png")
+        raise UsageError(f"--out {args.out!r}: the screenshot is a PNG, name it FILE.png")
     if not out.parent.is_dir():
-        raise ValueError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
+        raise UsageError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         window.lecture.start(present=args.present)
         image = grab_window(window, args.width, args.height)
         if not image.save(str(out), "PNG"):
-            raise OSError(f"cannot write {out}")
+            raise UsageError(f"--out {args.out!r}: cannot write a PNG there")
     finally:
         dispose(window)
         settings_dir.cleanup()
@@ -83,14 +85,14 @@ def _lesson(args: argparse.Namespace) -> tuple[str | None, int]:
     """The lesson and step (from 1) to show, checked before Qt starts."""
     if args.lesson is None:
         if args.step is not None:
-            raise ValueError("--step needs --lesson")
+            raise UsageError("--step needs --lesson")
         return None, 1
     from padviz.core.lessons import load_lesson
 
     step = 1 if args.step is None else args.step
     steps = len(load_lesson(args.lesson).steps)
     if not 1 <= step <= steps:
-        raise ValueError(f"--step {step}: lesson {args.lesson!r} has steps 1..{steps}")
+        raise UsageError(f"--step {step}: lesson {args.lesson!r} has steps 1..{steps}")
     return args.lesson, step
 
 

@@ -6,9 +6,13 @@ import argparse
 import csv
 import sys
 import time
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TextIO
 
 from padviz.core.devices import DEVICE_METAVAR
+from padviz.core.errors import PadvizError
 
 if TYPE_CHECKING:
     from padviz.core.training import StepRecord, TrainConfig
@@ -18,7 +22,7 @@ BAR_WIDTH = 24
 REDRAW_S = 0.1
 
 
-class CsvPathError(ValueError):
+class CsvPathError(PadvizError):
     """The --csv file cannot be written."""
 
 
@@ -95,12 +99,10 @@ def run(args: argparse.Namespace) -> int:
     ).validate()
     trainer = Trainer(config)
     progress = Progress(config, sys.stderr)
-    with _open_csv(args.csv) as out:
-        writer = csv.DictWriter(out, fieldnames=RECORD_FIELDS)
-        writer.writeheader()
+    with CsvFile(args.csv, RECORD_FIELDS) as out:
         try:
             for record in trainer:
-                writer.writerow(record.to_dict())
+                out.write(record.to_dict())
                 progress.update(record)
         except DeviceOutOfMemoryError as exc:  # not bad input: exit 1, but still one line
             progress.finish()
@@ -111,11 +113,43 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_csv(path: str) -> TextIO:
-    try:
-        return open(path, "w", newline="", encoding="utf-8")
-    except OSError as exc:
-        raise CsvPathError(f"cannot write --csv {path}: {exc.strerror or exc}") from None
+class CsvFile:
+    """The --csv file, header first: failing to open, write or close it is a CsvPathError
+    naming the path (a full disk shows up at a later write or at close)."""
+
+    def __init__(self, path: str, fields: Sequence[str]) -> None:
+        self.path = path
+        with self._named():
+            self.file = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            self.writer = csv.DictWriter(self.file, fieldnames=fields)
+            self.writer.writeheader()
+
+    def write(self, row: dict[str, Any]) -> None:
+        with self._named():
+            self.writer.writerow(row)
+
+    def close(self) -> None:
+        with self._named():
+            self.file.close()
+
+    def __enter__(self) -> CsvFile:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.close()
+            return
+        with suppress(OSError):  # the error already on its way (maybe a bug) stays in front
+            self.file.close()
+
+    @contextmanager
+    def _named(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            raise CsvPathError(f"cannot write --csv {self.path}: {exc.strerror or exc}") from None
 
 
 class Progress:

@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from padviz.core.errors import PadvizError
 from padviz.resources import asset
 
 PAD_ID = 0
@@ -63,7 +64,7 @@ _JSON_KEYS = frozenset(
 )
 
 
-class BatchError(ValueError):
+class BatchError(PadvizError):
     """Bad batch data; the message names the bad value and where it is."""
 
 

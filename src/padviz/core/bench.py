@@ -37,6 +37,7 @@ from torch.nn.functional import cross_entropy
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from padviz.core.devices import resolve_device
+from padviz.core.errors import PadvizError
 
 STRATEGIES = ("padded", "packed", "bucketed")
 DEFAULT_PAD_RATIOS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -52,7 +53,7 @@ ProgressFn = Callable[["BenchRow | None", float], None]
 StopFn = Callable[[], bool]
 
 
-class BenchError(ValueError):
+class BenchError(PadvizError):
     """A bench setting that cannot be measured (bad size). An unknown or absent device is
     padviz.core.devices.DeviceError, raised by measure() as for training."""
 

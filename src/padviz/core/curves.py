@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from padviz.core.errors import PadvizError
+
 # The per-step numbers a run records, in the order the training worker sends them.
 CURVE_FIELDS = (
     "step",
@@ -35,7 +37,7 @@ CURVE_FIELDS = (
 )
 
 
-class CurvesError(ValueError):
+class CurvesError(PadvizError):
     """Curve data that does not fit the columns (wrong fields, ragged lengths, bad values)."""
 
 

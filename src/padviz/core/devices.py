@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from padviz.core.errors import PadvizError
+
 if TYPE_CHECKING:
     import torch
 
@@ -20,7 +22,7 @@ DEVICE_SPECS = ("auto", "cpu", "cuda", "cuda:N", "mps")
 DEVICE_METAVAR = "|".join(DEVICE_SPECS)
 
 
-class DeviceError(ValueError):
+class DeviceError(PadvizError):
     """A device that is not present here, or a name that is not a device."""
 
 

@@ -62,6 +62,7 @@ import numpy as np
 
 from padviz.core import batch as batches
 from padviz.core.batch import Batch
+from padviz.core.errors import PadvizError
 from padviz.core.layout import Layout, compare_waste, compute_layout, plan
 from padviz.core.models import MODES
 from padviz.core.options import OPTION_NAMES, LayoutOptions
@@ -96,7 +97,7 @@ _BATCH_SOURCES = {
 }
 
 
-class LessonError(ValueError):
+class LessonError(PadvizError):
     """A bad lesson; the message names the file, the step (from 1) and the field."""
 
     def __init__(self, source: str, problem: str, step: int | None = None, field: str = "") -> None:

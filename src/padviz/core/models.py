@@ -19,12 +19,13 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from padviz.core.errors import PadvizError
 from padviz.core.tasks import PAD_ID
 
 MODES = ("padded-unmasked", "padded-masked", "packed")
 
 
-class ModeError(ValueError):
+class ModeError(PadvizError):
     """An unknown training mode."""
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from padviz.core.batch import Batch, BatchError, from_json, to_json
 from padviz.core.curves import Curves, CurvesError
+from padviz.core.errors import PadvizError
 from padviz.core.models import MODES
 from padviz.core.options import LayoutError, LayoutOptions
 from padviz.core.training import TrainConfig
@@ -38,7 +39,7 @@ _KEYS = frozenset(
 )
 
 
-class SessionError(ValueError):
+class SessionError(PadvizError):
     """A session file that cannot be read; the message names the bad part."""
 
 

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 
 import torch
 
+from padviz.core.errors import PadvizError
+
 PAD_ID = 0
 LENGTH_DISTRIBUTIONS = ("uniform", "normal", "lognormal", "fixed")
 
 
-class TaskError(ValueError):
+class TaskError(PadvizError):
     """An unknown task or bad sampling settings."""
 
 

@@ -27,6 +27,7 @@ import torch
 
 from padviz.core import losses
 from padviz.core.devices import resolve_device
+from padviz.core.errors import PadvizError
 from padviz.core.models import LSTMModel, check_mode
 from padviz.core.tasks import LENGTH_DISTRIBUTIONS, PAD_ID, TaskBatch, get_task, task_names
 
@@ -35,11 +36,11 @@ MAX_BATCH_SIZE = 1024
 MAX_LENGTH = 4096
 
 
-class ConfigError(ValueError):
+class ConfigError(PadvizError):
     """A training setting that is out of range or of the wrong type."""
 
 
-class NonFiniteLossError(ValueError):
+class NonFiniteLossError(PadvizError):
     """The optimized loss became NaN or infinite; the weights were not updated with it."""
 
     def __init__(self, step: int, mode: str, value: float) -> None:

@@ -21,6 +21,7 @@ def run_app(args: argparse.Namespace) -> int:
     """Open the main window and run the event loop until it closes."""
     from PySide6.QtWidgets import QApplication
 
+    from padviz.gui import crash_report
     from padviz.gui.main_window import MainWindow
     from padviz.gui.remembered import reset_settings
 
@@ -29,13 +30,15 @@ def run_app(args: argparse.Namespace) -> int:
     app.setOrganizationName("padviz")
     if args.reset_settings:
         reset_settings()
-    window = MainWindow()
-    window.show()
-    window.lecture.start(args.lesson, present=args.present)
-    if os.environ.get(STARTUP_BENCH_ENV):
-        quit_after_first_paint(window)
-    code = app.exec()
-    dispose(window)
+    # While the window lives, an exception a slot lets out is shown in a dialog and logged.
+    with crash_report.installed():
+        window = MainWindow()
+        window.show()
+        window.lecture.start(args.lesson, present=args.present)
+        if os.environ.get(STARTUP_BENCH_ENV):
+            quit_after_first_paint(window)
+        code = app.exec()
+        dispose(window)
     return code
 
 
