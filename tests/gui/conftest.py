@@ -166,30 +166,6 @@ def _describe(widget: QWidget) -> str:
 
 
 @pytest.fixture(autouse=True)
-def known_leak_window_title(no_leftover_windows, no_leftover_timers, monkeypatch):
-    """KNOWN LEAK, reported; delete this fixture once it is fixed. MainWindow.__init__
-    (src/padviz/gui/main_window.py:69) connects a lambda to its AppState's pathChanged. PySide
-    holds a lambda strongly and gc cannot see through the connection, so a deleted window's
-    Python side lives on (state -> lambda -> window), pyqtgraph's ~100 parentless menus with it,
-    and no_leftover_windows would fail every test that makes a window. Cut that connection
-    before the checks (this fixture needs them, so its teardown runs first)."""
-    from padviz.gui.main_window import MainWindow
-
-    states: list[AppState] = []
-    original_init = MainWindow.__init__
-
-    def recording_init(self: MainWindow, *args: object, **kwargs: object) -> None:
-        original_init(self, *args, **kwargs)
-        states.append(self.state)
-
-    monkeypatch.setattr(MainWindow, "__init__", recording_init)
-    yield
-    for state in states:
-        if isValid(state):
-            state.pathChanged.disconnect()
-
-
-@pytest.fixture(autouse=True)
 def crash_dialogs_fail(monkeypatch, tmp_path):
     """The crash reporter's modal dialog would hang an offscreen test: fail the test instead
     (and keep its log out of the user's folder)."""

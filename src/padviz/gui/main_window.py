@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.batch import BatchError, load_json, load_preset, preset_names, save_json
+from padviz.core.errors import PadvizError
 from padviz.gui.bench import BenchPanel
 from padviz.gui.explorer import ExplorerPanel
 from padviz.gui.explorer.panel import VIEW_NAMES
@@ -66,7 +67,9 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction("&About padviz", self._about)
 
         self.state.dirtyChanged.connect(self.setWindowModified)
-        self.state.pathChanged.connect(lambda _path: self._update_title())
+        self.state.pathChanged.connect(
+            self._update_title
+        )  # a lambda here kept closed windows alive
         self.state.changed.connect(self._update_title)
         self._update_title()
         self.statusBar()
@@ -224,7 +227,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             self.explorer.export_view(name, path)
-        except (ValueError, OSError) as exc:
+        except (PadvizError, OSError) as exc:  # bad input, or a file that cannot be written
             self.show_error(str(exc))
             return False
         self.statusBar().showMessage(f"exported the {name} view to {path}", 5000)
@@ -237,7 +240,7 @@ class MainWindow(QMainWindow):
         folder, fmt = answer
         try:
             paths = self.explorer.export_all(folder, fmt)
-        except (ValueError, OSError) as exc:
+        except (PadvizError, OSError) as exc:  # bad input, or a file that cannot be written
             self.show_error(str(exc))
             return False
         self.statusBar().showMessage(f"exported {len(paths)} views to {folder}", 5000)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
 from PySide6.QtWidgets import QMainWindow
 
 from padviz.core.batch import Batch, from_json, to_json
+from padviz.core.errors import PadvizError
 from padviz.core.options import LayoutOptions
 from padviz.gui.theme import THEMES
 
@@ -124,7 +125,7 @@ class Remembered:
             return None
         try:
             return from_json(json.loads(str(text)))
-        except (ValueError, TypeError) as exc:  # bad JSON or not a padviz batch
+        except (PadvizError, json.JSONDecodeError) as exc:  # not JSON, or not a padviz batch
             self._skip("batch", exc)
             return None
 
@@ -134,7 +135,7 @@ class Remembered:
             return None
         try:
             return LayoutOptions.from_dict(json.loads(str(text)))
-        except (ValueError, TypeError) as exc:  # bad JSON, an unknown key, a wrong value
+        except (PadvizError, json.JSONDecodeError) as exc:  # not JSON, an unknown key, a value
             self._skip("layout options", exc)
             return None
 

@@ -54,7 +54,8 @@ def _handle(conn: Connection, command: Command) -> bool:
 
 def _measure(conn: Connection, config: dict[str, Any]) -> Command | None:
     """Measure and send the answer; returns the StopMeasuring or Quit that ended it early."""
-    from padviz.core.bench import BenchConfig, BenchError, measure
+    from padviz.core.bench import BenchConfig, measure
+    from padviz.core.errors import PadvizError
 
     stopped_by: list[Command] = []
 
@@ -74,7 +75,7 @@ def _measure(conn: Connection, config: dict[str, Any]) -> Command | None:
         bench_config = BenchConfig(**config)
         bench_config.validate()
         result = measure(bench_config, progress, should_stop)
-    except (BenchError, TypeError, ValueError) as exc:
+    except PadvizError as exc:  # a refused setting or an absent device
         conn.send(BenchRefused(str(exc)))
     else:
         conn.send(BenchDone(result.to_dict()))

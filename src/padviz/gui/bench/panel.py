@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.bench_series import STRATEGIES, bench_series
+from padviz.core.errors import PadvizError
 from padviz.gui.bench.controller import BenchController
 from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
 
@@ -195,7 +196,7 @@ class BenchPanel(QWidget):
             return
         try:
             config = self.config(**overrides)
-        except (TypeError, ValueError) as exc:
+        except PadvizError as exc:
             self._show_error(str(exc))
             return
         self.recommendation.setText("Measuring… (the worker loads torch first)")

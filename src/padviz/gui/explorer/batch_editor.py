@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from padviz.core.batch import Batch, BatchError, load_preset, parse_lengths, preset_names
 from padviz.core.editing import sequence_text, with_lengths_allowing_zero, with_tokens
+from padviz.core.errors import PadvizError
 from padviz.gui.explorer.lengths_chart import LengthsChart
 from padviz.gui.explorer.widgets import ErrorLabel
 from padviz.gui.state import AppState
@@ -111,7 +112,7 @@ class BatchTableModel(QAbstractTableModel):
                 new = self.batch.with_sequence_length(i, lengths[0])
             else:
                 new = with_tokens(self.batch, i, str(value))
-        except ValueError as exc:
+        except PadvizError as exc:
             self.editRefused.emit(f"sequence {i}: {exc}")
             return False
         self.batchEdited.emit(new)

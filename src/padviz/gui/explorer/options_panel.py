@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.batch import MAX_LENGTH_CAP
+from padviz.core.errors import PadvizError
 from padviz.core.options import ORDERS, SIDES, LayoutOptions
 from padviz.gui.explorer.widgets import ErrorLabel
 from padviz.gui.state import AppState
@@ -166,7 +167,7 @@ class OptionsPanel(QGroupBox):
         self.buckets.setEnabled(self.order.currentText() == "bucketed")
         try:
             options = self.options()
-        except ValueError as exc:
+        except PadvizError as exc:
             self.error.show_error(str(exc))
             return
         if options is None:

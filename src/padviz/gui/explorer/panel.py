@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from padviz.core.errors import PadvizError
 from padviz.gui.explorer.batch_editor import BatchEditor
 from padviz.gui.explorer.code_view import CodePanel
 from padviz.gui.explorer.generator_box import GeneratorBox
@@ -296,9 +297,9 @@ class ExplorerPanel(QWidget):
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in EXPORT_FORMATS:
-            raise ValueError(f"cannot export to {path.name!r}: use a .png or .svg file name")
+            raise PadvizError(f"cannot export to {path.name!r}: use a .png or .svg file name")
         if name not in self.views:
-            raise ValueError(f"unknown view {name!r} (views: {', '.join(VIEW_NAMES)})")
+            raise PadvizError(f"unknown view {name!r} (views: {', '.join(VIEW_NAMES)})")
         view = self.views[name]
         if fmt == "png":
             from pyqtgraph import exporters
@@ -309,7 +310,7 @@ class ExplorerPanel(QWidget):
         else:
             _write_svg(view, path, f"padviz {name} view")
         if not path.is_file():
-            raise OSError(f"could not write {path}")
+            raise PadvizError(f"could not write {path}")
         return path
 
     def export_all(self, folder: str | Path, fmt: str = "png") -> list[Path]:

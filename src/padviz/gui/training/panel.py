@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.curves import curves_csv
+from padviz.core.errors import PadvizError
 from padviz.gui.state import AppState
 from padviz.gui.theme import Theme, current_theme, theme_notifier
 from padviz.gui.training.controller import RunState, TrainingController
@@ -471,7 +472,7 @@ class TrainingPanel(QWidget):
         suffix = path.suffix.lower()
         if suffix == ".png":
             if not self.plots_box.grab().save(str(path)):
-                raise OSError(f"cannot write {path}")
+                raise PadvizError(f"cannot write {path}")
         elif suffix == ".svg":
             from PySide6.QtSvg import QSvgGenerator
 
@@ -487,9 +488,9 @@ class TrainingPanel(QWidget):
             finally:
                 painter.end()
             if not path.exists():
-                raise OSError(f"cannot write {path}")
+                raise PadvizError(f"cannot write {path}")
         else:
-            raise ValueError(f"cannot export plots to {path.name!r}: use .png or .svg")
+            raise PadvizError(f"cannot export plots to {path.name!r}: use .png or .svg")
         return path
 
     def current_session(self) -> Any:
@@ -609,7 +610,7 @@ class TrainingPanel(QWidget):
     def _guarded(self, action: Any, done: str) -> None:
         try:
             action()
-        except (ValueError, OSError) as exc:
+        except (PadvizError, OSError) as exc:  # bad input, or a file that cannot be written
             self.show_status(f"error: {exc}")
         else:
             self.show_status(done)
