@@ -123,23 +123,24 @@ class PaintCounter:
         self.app.removeEventFilter(self.filter)
 
 
-def settle(app, state) -> None:
+def settle(app, window) -> None:
     """Run the event loop until the state's document is drawn and every update painted."""
-    while not state.current:
+    state, explorer = window.state, window.explorer
+    while not state.current or explorer.drawing:
         app.processEvents()
         if state.computing:
             time.sleep(0.001)
     app.processEvents()  # the update requests the new document posted: Qt paints here
 
 
-def measure(app, state, action: Callable[[], None], reps: int, gaps: GapMeter):
+def measure(app, window, action: Callable[[], None], reps: int, gaps: GapMeter):
     """(total ms, GUI-thread CPU ms, largest timer gap ms) of each repetition."""
     totals, cpus, largest = [], [], []
     for _ in range(reps):
         gaps.start()
         start, cpu = time.perf_counter(), time.thread_time()
         action()
-        settle(app, state)
+        settle(app, window)
         end = time.perf_counter()
         cpus.append((time.thread_time() - cpu) * 1000)
         totals.append((end - start) * 1000)
@@ -199,16 +200,16 @@ def main(argv: list[str] | None = None) -> int:
         batches = [make_batch(b, t, seed) for seed in range(2)]
         reps = args.reps if b * t <= 256 * 1024 else max(3, args.reps // 3)
         state.set_batch(batches[0])
-        settle(app, state)
+        settle(app, window)
         for kind, action in edits(state, batches, t):
             action()  # warm up this kind of edit
-            settle(app, state)
+            settle(app, window)
             if args.paints and (b, t) == sizes[0]:
                 with paints as counts:
                     action()
-                    settle(app, state)
+                    settle(app, window)
                 painted[kind] = collections.Counter(counts)
-            totals, cpus, largest = measure(app, state, action, reps, gaps)
+            totals, cpus, largest = measure(app, window, action, reps, gaps)
             median = statistics.median(totals)
             goal = ""
             if (b, t) == GOAL_SIZE:

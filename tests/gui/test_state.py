@@ -110,3 +110,15 @@ def test_a_hidden_explorer_draws_the_latest_document_when_shown(explorer, qtbot,
     qtbot.waitExposed(explorer)
     assert explorer.document is state.document
     assert explorer.padded_view.grid.shape == (2, 4)
+
+
+def test_a_large_document_is_drawn_view_after_view(explorer, qtbot) -> None:
+    state = explorer.state
+    state.set_batch(large_batch(6))
+    qtbot.waitUntil(lambda: state.current, timeout=60_000)
+    drawn_while_drawing = []
+    qtbot.waitUntil(lambda: drawn_while_drawing.append(explorer.drawing) or not explorer.drawing)
+    assert True in drawn_while_drawing  # the views were filled over several event-loop turns
+    document = state.document
+    assert all(view.grid is document.grids[name] for name, view in explorer.views.items())
+    assert explorer.batch_info.text() == document.summary_html

@@ -104,7 +104,7 @@ def grab_window(window, width: int, height: int):
     window.resize(width, height)
     window.show()
     deadline = time.monotonic() + DOCUMENT_TIMEOUT_S
-    while not window.state.current and time.monotonic() < deadline:
+    while (not window.state.current or window.explorer.drawing) and time.monotonic() < deadline:
         QApplication.processEvents()
         time.sleep(0.005)
     for _ in range(3):

@@ -50,6 +50,11 @@ class Document:
         return self.layout.options
 
     @property
+    def cells(self) -> int:
+        """Cells of the padded tensor: how large the document is to draw."""
+        return self.layout.B * self.layout.T
+
+    @property
     def grids(self) -> dict[str, PaddedGrid | PackedGrid | JaggedGrid]:
         """The grids by view name, in the explorer's order."""
         return {

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -31,7 +33,7 @@ from padviz.gui.explorer.text_box import TextBox
 from padviz.gui.explorer.views import JaggedView, MaskView, PackedView, PaddedView
 from padviz.gui.explorer.waste_meter import WasteMeter
 from padviz.gui.explorer.widgets import SteadyLabel
-from padviz.gui.state import AppState
+from padviz.gui.state import SYNC_CELLS, AppState
 
 if TYPE_CHECKING:
     from padviz.core.document import Document
@@ -58,6 +60,10 @@ class ExplorerPanel(QWidget):
         self.state = state
         self.document: Document | None = None  # the document drawn now
         self._pending: Document | None = None  # arrived while hidden: drawn when shown
+        self._steps: deque[Callable[[], None]] = deque()  # what is left to draw of a document
+        self._step_timer = QTimer(self)
+        self._step_timer.setSingleShot(True)
+        self._step_timer.timeout.connect(self._next_step)
         self._lit: tuple[str, object] | None = None  # ("time", t) or ("cells", array)
         self.current_view = "padded"
 
@@ -170,8 +176,29 @@ class ExplorerPanel(QWidget):
             return
         self._pending = None
         self.document = document
-        for name, view in self.views.items():
-            view.set_grid(document.grids[name])
+        steps = [partial(self._show_grid, name, document) for name in self.views]
+        self._steps = deque([*steps, partial(self._show_panels, document)])
+        if document.cells <= SYNC_CELLS:
+            while self._steps:
+                self._steps.popleft()()
+        else:  # one view per event-loop turn: the GUI thread answers in between
+            self._next_step()
+
+    @property
+    def drawing(self) -> bool:
+        """Whether a large document is still being drawn, view after view."""
+        return bool(self._steps)
+
+    def _next_step(self) -> None:
+        if self._steps:
+            self._steps.popleft()()
+        if self._steps:
+            self._step_timer.start()
+
+    def _show_grid(self, name: str, document: Document) -> None:
+        self.views[name].set_grid(document.grids[name])
+
+    def _show_panels(self, document: Document) -> None:
         options = document.options
         self.waste.show_stats(document.waste, options.order, options.buckets)
         self.pitfall_panel.show_pitfalls(document.layout.pitfalls, document.layout.pack_error)
@@ -199,6 +226,8 @@ class ExplorerPanel(QWidget):
 
     # -- hover -----------------------------------------------------------------------------
     def _hovered(self, name: str, cell: tuple[int, int] | None) -> None:
+        if self.drawing:  # the views do not all show the same document yet
+            return
         self.current_view = name
         grid = self.views[name].grid
         key = None if cell is None or grid is None else grid.key_at(*cell)
@@ -211,6 +240,8 @@ class ExplorerPanel(QWidget):
         self._say(self.document.describe_cell(*key))
 
     def _time_hovered(self, t: int | None) -> None:
+        if self.drawing:
+            return
         if t is None or self.document is None:
             self._clear_hover()
             return
@@ -248,6 +279,8 @@ class ExplorerPanel(QWidget):
 
     def _apply_lit(self) -> None:
         doc = self.document
+        if self.drawing:
+            return  # the last step of drawing the document lights the cells
         if doc is None or self._lit is None:
             for view in self.views.values():
                 view.set_lit_cells(None)
