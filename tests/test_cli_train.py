@@ -74,11 +74,11 @@ def test_list_tasks_prints_one_name_per_line(capsys):
     [
         (["--task", "sorting"], "unknown task 'sorting'; choose one of running-sum-mod-k"),
         (["--mode", "unpacked"], "unknown mode 'unpacked'"),
-        (["--steps", "0"], "steps must be at least 1, got 0"),
+        (["--steps", "0"], "steps 0 must be a whole number >= 1"),
         (["--steps", "many"], "argument --steps: invalid int value: 'many'"),
         (["--device", "cuda"], "device 'cuda' is not available here; available: cpu"),
         (["--device", "mps"], "device 'mps' is not available here"),
-        (["--batch-size", "-3"], "batch_size must be between 1 and 1024, got -3"),
+        (["--batch-size", "-3"], "batch_size -3 must be a whole number from 1 to 1024"),
         (["--lr", "nan"], "lr must be a positive finite number, got nan"),
         (["--mode", None], "--mode required"),
         (["--csv", None, "--steps", None], "--steps, --csv required"),
@@ -123,7 +123,7 @@ def test_the_installed_command_reports_bad_input_without_a_traceback(tmp_path):
         check=False,
     )
     assert result.returncode == 2
-    assert result.stderr == "error: steps must be at least 1, got -1\n"
+    assert result.stderr == "error: steps -1 must be a whole number >= 1\n"
 
 
 def test_running_out_of_device_memory_ends_with_one_error_line(tmp_path, capsys, monkeypatch):

@@ -84,3 +84,21 @@ def test_whole_number_accepts_numpy_ints_and_optional_none() -> None:
     assert whole_number("n", None, none=True) is None
     with pytest.raises(LayoutError):
         whole_number("n", None, error=LayoutError)
+
+
+def test_every_validator_words_a_fraction_the_same_way() -> None:
+    from padviz.core.batch import BatchError, GeneratorSpec
+    from padviz.core.bench import BenchConfig, BenchError
+    from padviz.core.training import ConfigError, TrainConfig
+
+    refusals = [
+        (lambda: LayoutOptions(buckets=2.5), LayoutError, "buckets 2.5"),
+        (lambda: BenchConfig(hidden=2.5).validate(), BenchError, "hidden 2.5"),
+        (lambda: TrainConfig.from_dict({"hidden": 2.5}), ConfigError, "hidden 2.5"),
+        (lambda: GeneratorSpec(count=2.5).validate(), BatchError, "count 2.5"),
+    ]
+    for refuse, error, head in refusals:
+        with pytest.raises(error) as info:
+            refuse()
+        assert str(info.value).startswith(f"{head} must be a whole number"), str(info.value)
+        assert isinstance(info.value, PadvizError)

@@ -121,7 +121,7 @@ def test_lognormal_lengths_have_a_long_tail():
     [
         ((4, 0, 5, "uniform"), "min_len=0"),
         ((4, 6, 5, "uniform"), "min_len=6, max_len=5"),
-        ((0, 1, 5, "uniform"), "batch_size must be at least 1, got 0"),
+        ((0, 1, 5, "uniform"), "batch_size 0 must be a whole number >= 1"),
         ((4, 1, 5, "zipf"), "unknown length distribution 'zipf'"),
     ],
 )

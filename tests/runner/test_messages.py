@@ -62,7 +62,7 @@ EXAMPLES = [
     StopMeasuring(),
     Progress(0.5, {"pad_ratio": 0.2}),
     BenchDone({"rows": [], "interrupted": True}),
-    BenchRefused("hidden must be at least 1, got 0"),
+    BenchRefused("hidden 0 must be a whole number >= 1"),
 ]
 
 

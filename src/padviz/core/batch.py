@@ -30,7 +30,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from typing import Any, Literal
 import numpy as np
 
 from padviz.core.errors import PadvizError
+from padviz.core.options import is_whole, whole_number
 from padviz.resources import asset
 
 PAD_ID = 0
@@ -131,8 +131,8 @@ class Batch:
         flat = list(itertools.chain.from_iterable(self.sequences))
         arr = np.array(flat) if flat else np.zeros(0, np.int64)
         if arr.dtype.kind != "i" or arr.ndim != 1:
-            k = next(i for i, v in enumerate(flat) if not _is_int(v) or abs(v) >= 2**63)
-            what = "is too large" if _is_int(flat[k]) else "is not an integer id"
+            k = next(i for i, v in enumerate(flat) if not is_whole(v) or abs(v) >= 2**63)
+            what = "is too large" if is_whole(flat[k]) else "is not an integer id"
             raise BatchError(f"token {flat[k]!r} {self._where(k)} {what}")
         return _frozen(arr.astype(np.int64, copy=False))
 
@@ -161,14 +161,10 @@ class Batch:
         """Raise BatchError for the first problem found."""
         if not isinstance(self.name, str) or not isinstance(self.description, str):
             raise BatchError("name and description must be strings")
-        if self.feature_size is not None and not (
-            _is_int(self.feature_size) and self.feature_size >= 1
-        ):
-            raise BatchError(f"feature size {self.feature_size!r} must be a whole number >= 1")
+        whole_number("feature size", self.feature_size, low=1, error=BatchError, none=True)
         _check_lengths(self.lengths, max_length_cap, batch_cap, allow_zero_length)
         if self.n_ids is not None:
-            if not (_is_int(self.n_ids) and self.n_ids >= 2):
-                raise BatchError(f"vocabulary size {self.n_ids!r} must be a whole number >= 2")
+            whole_number("vocabulary size", self.n_ids, low=2, error=BatchError)
             if self.vocab is not None and self.n_ids != len(self.vocab):
                 raise BatchError(
                     f"vocabulary size {self.n_ids} disagrees with the {len(self.vocab)} "
@@ -214,7 +210,7 @@ class Batch:
                 "give one label per sequence"
             )
         for i, label in enumerate(self.labels):
-            if not _is_int(label) or label < 0:
+            if not is_whole(label) or label < 0:
                 raise BatchError(f"label {label!r} of sequence {i} must be a whole number >= 0")
 
     # -- editing -------------------------------------------------------------------------------
@@ -295,7 +291,7 @@ class Batch:
         return _with_arrays(dataclasses.replace(self, sequences=seqs, labels=labels), values, lens)
 
     def _check_index(self, i: int) -> None:
-        if not (_is_int(i) and 0 <= i < len(self.sequences)):
+        if not (is_whole(i) and 0 <= i < len(self.sequences)):
             raise BatchError(
                 f"sequence index {i!r} is out of range (the batch has {len(self.sequences)})"
             )
@@ -321,8 +317,6 @@ def _with_arrays(batch: Batch, values: np.ndarray, lengths: np.ndarray) -> Batch
 
 
 # -- lengths -----------------------------------------------------------------------------------
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def _check_lengths(
@@ -333,7 +327,7 @@ def _check_lengths(
     if len(lengths) > batch_cap:
         raise BatchError(f"{len(lengths)} sequences exceed the batch size cap of {batch_cap}")
     for i, n in enumerate(lengths):
-        if type(n) is not int and not _is_int(n):  # the exact type first: far quicker
+        if type(n) is not int and not is_whole(n):  # the exact type first: far quicker
             raise BatchError(f"length {n!r} at position {i} is not a whole number")
         if n < 0:
             raise BatchError(f"length {n} at position {i} is negative")
@@ -392,7 +386,7 @@ def from_lengths(
 ) -> Batch:
     """A batch of these lengths with deterministic token ids in 1..vocab_size-1."""
     _check_lengths(lengths, MAX_LENGTH_CAP, BATCH_CAP, allow_zero_length)
-    if not _is_int(vocab_size) or vocab_size < 2:
+    if not is_whole(vocab_size) or vocab_size < 2:
         raise BatchError(f"vocabulary size {vocab_size!r} must be a whole number >= 2")
     lens = np.asarray(lengths, np.int64)
     off = _offsets(lens)
@@ -428,20 +422,17 @@ class GeneratorSpec:
                 f"unknown distribution {self.distribution!r} "
                 f"(choose from {', '.join(DISTRIBUTIONS)})"
             )
-        for field in ("count", "min_length", "max_length", "vocab_size", "seed"):
-            if not _is_int(getattr(self, field)):
-                raise BatchError(f"{field} {getattr(self, field)!r} must be a whole number")
-        if not 1 <= self.count <= BATCH_CAP:
-            raise BatchError(f"count {self.count} must be between 1 and {BATCH_CAP}")
-        if not 1 <= self.min_length <= MAX_LENGTH_CAP:
-            raise BatchError(f"min_length {self.min_length} must be between 1 and {MAX_LENGTH_CAP}")
-        if not self.min_length <= self.max_length <= MAX_LENGTH_CAP:
-            raise BatchError(
-                f"max_length {self.max_length} must be between min_length {self.min_length} "
-                f"and {MAX_LENGTH_CAP}"
-            )
-        if self.vocab_size < 2:
-            raise BatchError(f"vocabulary size {self.vocab_size} must be 2 or more")
+        whole_number("seed", self.seed, error=BatchError)
+        whole_number("count", self.count, low=1, high=BATCH_CAP, error=BatchError)
+        whole_number("min_length", self.min_length, low=1, high=MAX_LENGTH_CAP, error=BatchError)
+        whole_number(
+            "max_length",
+            self.max_length,
+            low=self.min_length,
+            high=MAX_LENGTH_CAP,
+            error=BatchError,
+        )
+        whole_number("vocabulary size", self.vocab_size, low=2, error=BatchError)
 
 
 def generate(spec: GeneratorSpec) -> Batch:

@@ -38,6 +38,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from padviz.core.devices import resolve_device
 from padviz.core.errors import PadvizError
+from padviz.core.options import whole_number
 
 STRATEGIES = ("padded", "packed", "bucketed")
 DEFAULT_PAD_RATIOS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -94,14 +95,10 @@ class BenchConfig:
         if not isinstance(self.device, str):
             raise BenchError(f"device must be a string, got {self.device!r}")
         for name in ("hidden", "batch_size", "max_len", "features", "buckets", "reps"):
-            if getattr(self, name) < 1:
-                raise BenchError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.threads is not None and self.threads < 1:
-            raise BenchError(f"threads must be at least 1, got {self.threads}")
-        if self.classes < 2:
-            raise BenchError(f"classes must be at least 2, got {self.classes}")
-        if self.warmup < 0:
-            raise BenchError(f"warmup must be 0 or more, got {self.warmup}")
+            whole_number(name, getattr(self, name), low=1, error=BenchError)
+        whole_number("threads", self.threads, low=1, error=BenchError, none=True)
+        whole_number("classes", self.classes, low=2, error=BenchError)
+        whole_number("warmup", self.warmup, low=0, error=BenchError)
         if not self.pad_ratios:
             raise BenchError("at least one pad ratio is needed")
         for p in self.pad_ratios:

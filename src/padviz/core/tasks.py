@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from padviz.core.errors import PadvizError
+from padviz.core.options import whole_number
 
 PAD_ID = 0
 LENGTH_DISTRIBUTIONS = ("uniform", "normal", "lognormal", "fixed")
@@ -69,8 +70,7 @@ def sample_lengths(
     """
     if not 1 <= min_len <= max_len:
         raise TaskError(f"need 1 <= min_len <= max_len, got min_len={min_len}, max_len={max_len}")
-    if batch_size < 1:
-        raise TaskError(f"batch_size must be at least 1, got {batch_size}")
+    whole_number("batch_size", batch_size, low=1, error=TaskError)
     span = max_len - min_len
     if distribution == "uniform":
         return torch.randint(min_len, max_len + 1, (batch_size,), generator=generator)

@@ -29,6 +29,7 @@ from padviz.core import losses
 from padviz.core.devices import resolve_device
 from padviz.core.errors import PadvizError
 from padviz.core.models import LSTMModel, check_mode
+from padviz.core.options import whole_number
 from padviz.core.tasks import LENGTH_DISTRIBUTIONS, PAD_ID, TaskBatch, get_task, task_names
 
 OPTIMIZERS = ("adam", "sgd")
@@ -132,11 +133,7 @@ def _choice(name: str, value: object, choices: tuple[str, ...]) -> None:
 
 
 def _int(name: str, value: object, low: int, high: int | None = None) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(f"{name} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        bounds = f"at least {low}" if high is None else f"between {low} and {high}"
-        raise ConfigError(f"{name} must be {bounds}, got {value}")
+    whole_number(name, value, low=low, high=high, error=ConfigError)
 
 
 def check_lr(lr: object) -> float:
