@@ -100,7 +100,7 @@ class ExplorerPanel(QWidget):
         self.hover_label = SteadyLabel("hoverStatus", HOVER_HINT, word_wrap=False)
         self.hover_label.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Always in the layout, empty while idle: showing it must not relayout the window.
-        self.computing_label = SteadyLabel("computingLabel", word_wrap=False)
+        self.computing_label = SteadyLabel("computingLabel", word_wrap=False, fit_width=True)
         self.computing_label.setToolTip("A large batch is being laid out; the views follow")
 
         self._build()
