@@ -124,12 +124,14 @@ class PaintCounter:
 
 
 def settle(app, window) -> None:
-    """Run the event loop until the state's document is drawn and every update painted."""
+    """Run the event loop until the state's document is drawn and every update painted. The
+    loop waits for events as the app's own would: spinning would take the GIL from the thread
+    that computes the document (a heartbeat timer keeps the wait short)."""
+    from PySide6.QtCore import QEventLoop
+
     state, explorer = window.state, window.explorer
     while not state.current or explorer.drawing:
-        app.processEvents()
-        if state.computing:
-            time.sleep(0.001)
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     app.processEvents()  # the update requests the new document posted: Qt paints here
 
 
@@ -186,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     app.processEvents()
     state = window.state
     gaps, paints = GapMeter(), PaintCounter(app)
+    from PySide6.QtCore import QTimer
+
+    heartbeat = QTimer()  # wakes a waiting settle() even if an edit posts nothing
+    heartbeat.start(50)
 
     print(
         f"# padviz explorer edit-to-repaint latency: {platform.machine()}, {os.cpu_count()} CPUs, "

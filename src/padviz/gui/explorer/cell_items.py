@@ -188,6 +188,8 @@ class CellOverlay(pg.GraphicsObject):
 
     def set_cells(self, cells: np.ndarray | None) -> None:
         cells = np.zeros((0, 2), np.int64) if cells is None else np.asarray(cells).reshape(-1, 2)
+        if len(cells) == 0 and len(self._cells) == 0:
+            return  # nothing lit before or now: no repaint
         self.prepareGeometryChange()
         self._cells = cells
         if len(cells):

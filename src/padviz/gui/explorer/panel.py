@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -99,9 +99,10 @@ class ExplorerPanel(QWidget):
         self.show_code_button.toggled.connect(self.set_code_visible)
         self.hover_label = SteadyLabel("hoverStatus", HOVER_HINT, word_wrap=False)
         self.hover_label.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # Always in the layout, empty while idle: showing it must not relayout the window.
-        self.computing_label = SteadyLabel("computingLabel", word_wrap=False, fit_width=True)
-        self.computing_label.setToolTip("A large batch is being laid out; the views follow")
+        # Over the views' top-right corner, outside every layout and empty while idle: showing
+        # it must not lay the window out again (that repaints all of it).
+        self.computing_label = SteadyLabel("computingLabel", word_wrap=False)
+        self.computing_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
         self._build()
         state.layoutChanged.connect(self.show_document)
@@ -131,7 +132,6 @@ class ExplorerPanel(QWidget):
 
         header = QHBoxLayout()
         header.addWidget(self.batch_info, 1)
-        header.addWidget(self.computing_label, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.show_code_button, 0, Qt.AlignmentFlag.AlignTop)
 
         top = QSplitter(Qt.Orientation.Horizontal)
@@ -150,6 +150,9 @@ class ExplorerPanel(QWidget):
         bottom.addWidget(self.pitfall_panel, 1)
 
         views_area = QWidget()
+        self.views_area = views_area
+        self.computing_label.setParent(views_area)
+        views_area.installEventFilter(self)  # keeps the computing notice in its corner
         views_layout = QVBoxLayout(views_area)
         views_layout.setContentsMargins(0, 0, 0, 0)
         views_layout.addLayout(header)
@@ -352,8 +355,21 @@ class ExplorerPanel(QWidget):
         folder.mkdir(parents=True, exist_ok=True)
         return [self.export_view(name, folder / f"{name}.{fmt}") for name in VIEW_NAMES]
 
+    def _place_computing_label(self) -> None:
+        metrics = self.computing_label.fontMetrics()
+        width, height = metrics.horizontalAdvance(COMPUTING) + 8, metrics.height() + 4
+        right = self.views_area.width() - self.show_code_button.width() - 12
+        self.computing_label.setGeometry(max(right - width, 0), 0, width, height)
+        self.computing_label.raise_()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.views_area and event.type() == QEvent.Type.Resize:
+            self._place_computing_label()
+        return False
+
     def changeEvent(self, event) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self._place_computing_label()
             self.code_panel.apply_font()
             self.legend.updateGeometry()
         super().changeEvent(event)

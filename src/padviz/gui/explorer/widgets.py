@@ -40,19 +40,14 @@ class SteadyLabel(QWidget):
     window's QTabWidget, which repaints the whole tab for it: a changed number in a status
     line cost a repaint of every view. Here the label sits in a container without a layout,
     which ends that chain; the container asks for a new layout only when the text needs
-    another height (more wrapped lines, a larger font) or, with `fit_width`, another width (a
-    short notice that takes no room while empty)."""
+    another height (more wrapped lines, a larger font)."""
 
-    def __init__(
-        self, object_name: str, text: str = "", *, word_wrap: bool = True, fit_width: bool = False
-    ) -> None:
+    def __init__(self, object_name: str, text: str = "", *, word_wrap: bool = True) -> None:
         super().__init__()
         self.label = QLabel(text, self)
         self.label.setObjectName(object_name)
         self.label.setWordWrap(word_wrap)
-        self._fit_width = fit_width
-        horizontal = QSizePolicy.Policy.Fixed if fit_width else QSizePolicy.Policy.Preferred
-        self.setSizePolicy(horizontal, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._size = self._needed_size()
 
     def text(self) -> str:
@@ -69,8 +64,6 @@ class SteadyLabel(QWidget):
             height = max(self.label.heightForWidth(width), self.fontMetrics().height())
         else:
             height = self.label.sizeHint().height()
-        if self._fit_width:
-            return QSize(self.label.sizeHint().width() if self.label.text() else 0, height)
         return QSize(self.fontMetrics().averageCharWidth() * 20, height)
 
     def _fit(self) -> None:
@@ -91,7 +84,7 @@ class SteadyLabel(QWidget):
     def minimumSizeHint(self) -> QSize:
         """One line at least, as a QLabel: a crowded layout may cut the wrapped lines."""
         lines = self._size.height() if not self.label.wordWrap() else self.fontMetrics().height()
-        return QSize(self._size.width() if self._fit_width else 0, lines)
+        return QSize(0, lines)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.label.setGeometry(self.rect())
