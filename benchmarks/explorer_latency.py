@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     # a private settings store: the window must neither read nor remember the user's session
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
-    from padviz.gui.app import dispose
+    from padviz.gui.app import dispose, freeze_startup_objects
     from padviz.gui.main_window import MainWindow
 
     window = MainWindow()
@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1600, 1000)
     window.show()
     app.processEvents()
+    freeze_startup_objects()  # as padviz does once its window is up
     state = window.state
     gaps, paints = GapMeter(), PaintCounter(app)
     from PySide6.QtCore import QTimer
