@@ -327,7 +327,7 @@ def test_large_batch_works():
     [
         ({"padding_side": "middle"}, "padding_side 'middle' must be 'right' or 'left'"),
         ({"order": "random"}, "order 'random' must be one of given, sorted, bucketed"),
-        ({"buckets": 0}, "buckets 0 must be a whole number >= 1"),
+        ({"buckets": 0}, "buckets 0 must be a whole number from 1 to 1024"),
         ({"pad_to_multiple_of": 0}, "pad_to_multiple_of 0 must be"),
         ({"max_length": 2.5}, "max_length 2.5 must be"),
         ({"padding_value": float("nan")}, "padding_value nan must be a finite number"),

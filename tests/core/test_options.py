@@ -40,8 +40,8 @@ def test_from_dict_keeps_defaults_for_missing_keys() -> None:
     [
         ({"paddingside": "left"}, "unknown key 'paddingside' in options"),
         ({"order": "random"}, "order 'random' must be one of given, sorted, bucketed"),
-        ({"buckets": 0}, "buckets 0 must be a whole number >= 1"),
-        ({"max_length": 2.5}, "max_length 2.5 must be a whole number >= 1 (or None)"),
+        ({"buckets": 0}, "buckets 0 must be a whole number from 1 to 1024"),
+        ({"max_length": 2.5}, "max_length 2.5 must be a whole number from 1 to 4096 (or None)"),
         ({"padding_value": float("nan")}, "padding_value nan must be a finite number"),
         ({"batch_first": 1}, "batch_first must be True or False, got 1"),
     ],

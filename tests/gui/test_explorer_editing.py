@@ -214,3 +214,14 @@ def test_choosing_a_preset_loads_it_unedited(explorer) -> None:
     assert not explorer.state.dirty
     assert combo.currentIndex() == 0
     assert "article" in explorer.batch_info.text()
+
+
+def test_a_padding_value_beyond_the_limit_is_said_in_the_window(explorer, qtbot) -> None:
+    panel = explorer.options_panel
+    before = explorer.state.options
+    panel.padding_value.setText("1e19")
+    panel.padding_value.editingFinished.emit()
+    assert panel.error.isVisible() or panel.padding_value_error.isVisible()
+    shown = panel.error.text() + panel.padding_value_error.text()
+    assert "padding_value 1e+19 must lie between" in shown
+    assert explorer.state.options == before  # the views keep the last good options

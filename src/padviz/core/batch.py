@@ -40,6 +40,7 @@ from typing import Any, Literal
 import numpy as np
 
 from padviz.core.errors import PadvizError
+from padviz.core.limits import MAX_LENGTH, MAX_SEQUENCES
 from padviz.core.options import is_whole, whole_number
 from padviz.resources import asset
 
@@ -47,8 +48,8 @@ PAD_ID = 0
 PAD_TEXT = "<pad>"
 FORMAT = "padviz-batch"
 VERSION = 1
-MAX_LENGTH_CAP = 4096
-BATCH_CAP = 1024
+MAX_LENGTH_CAP = MAX_LENGTH
+BATCH_CAP = MAX_SEQUENCES
 _JSON_KEYS = frozenset(
     (
         "format",

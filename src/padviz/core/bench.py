@@ -38,6 +38,13 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from padviz.core.devices import resolve_device
 from padviz.core.errors import PadvizError
+from padviz.core.limits import (
+    MAX_BATCH_SIZE,
+    MAX_BENCH_BATCHES,
+    MAX_LENGTH,
+    MAX_REPS,
+    MAX_WIDTH,
+)
 from padviz.core.options import whole_number
 
 STRATEGIES = ("padded", "packed", "bucketed")
@@ -94,11 +101,18 @@ class BenchConfig:
         only looked for by measure(): finding it may start CUDA, which a GUI never should."""
         if not isinstance(self.device, str):
             raise BenchError(f"device must be a string, got {self.device!r}")
-        for name in ("hidden", "batch_size", "max_len", "features", "buckets", "reps"):
-            whole_number(name, getattr(self, name), low=1, error=BenchError)
+        for name, top in (
+            ("hidden", MAX_WIDTH),
+            ("features", MAX_WIDTH),
+            ("batch_size", MAX_BATCH_SIZE),
+            ("max_len", MAX_LENGTH),
+            ("buckets", MAX_BENCH_BATCHES),
+            ("reps", MAX_REPS),
+        ):
+            whole_number(name, getattr(self, name), low=1, high=top, error=BenchError)
         whole_number("threads", self.threads, low=1, error=BenchError, none=True)
-        whole_number("classes", self.classes, low=2, error=BenchError)
-        whole_number("warmup", self.warmup, low=0, error=BenchError)
+        whole_number("classes", self.classes, low=2, high=MAX_WIDTH, error=BenchError)
+        whole_number("warmup", self.warmup, low=0, high=MAX_REPS, error=BenchError)
         if not self.pad_ratios:
             raise BenchError("at least one pad ratio is needed")
         for p in self.pad_ratios:

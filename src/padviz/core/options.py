@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from padviz.core.errors import PadvizError
+from padviz.core.limits import MAX_LENGTH, MAX_PADDING_MAGNITUDE, MAX_SEQUENCES
 
 Order = Literal["given", "sorted", "bucketed"]
 Side = Literal["right", "left"]
@@ -89,13 +90,20 @@ class LayoutOptions:
             or not math.isfinite(value)
         ):
             raise LayoutError(f"padding_value {value!r} must be a finite number")
+        if abs(value) > MAX_PADDING_MAGNITUDE:
+            raise LayoutError(
+                f"padding_value {value:g} must lie between -{MAX_PADDING_MAGNITUDE} and "
+                f"{MAX_PADDING_MAGNITUDE}"
+            )
         if self.padding_side not in SIDES:
             raise LayoutError(f"padding_side {self.padding_side!r} must be 'right' or 'left'")
         if self.order not in ORDERS:
             raise LayoutError(f"order {self.order!r} must be one of {', '.join(ORDERS)}")
         for name in ("pad_to_multiple_of", "max_length"):
-            whole_number(name, getattr(self, name), low=1, error=LayoutError, none=True)
-        whole_number("buckets", self.buckets, low=1, error=LayoutError)
+            whole_number(
+                name, getattr(self, name), low=1, high=MAX_LENGTH, error=LayoutError, none=True
+            )
+        whole_number("buckets", self.buckets, low=1, high=MAX_SEQUENCES, error=LayoutError)
 
     @property
     def integral_padding(self) -> bool:

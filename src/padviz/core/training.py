@@ -28,13 +28,12 @@ import torch
 from padviz.core import losses
 from padviz.core.devices import resolve_device
 from padviz.core.errors import PadvizError
+from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_LR, MAX_WIDTH
 from padviz.core.models import LSTMModel, check_mode
 from padviz.core.options import whole_number
 from padviz.core.tasks import LENGTH_DISTRIBUTIONS, PAD_ID, TaskBatch, get_task, task_names
 
 OPTIMIZERS = ("adam", "sgd")
-MAX_BATCH_SIZE = 1024
-MAX_LENGTH = 4096
 
 
 class ConfigError(PadvizError):
@@ -99,9 +98,9 @@ class TrainConfig:
         _int("steps", self.steps, 1)
         _int("seed", self.seed, 0, 2**63 - 1)
         _int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
-        _int("embed", self.embed, 1)
-        _int("hidden", self.hidden, 1)
-        _int("layers", self.layers, 1)
+        _int("embed", self.embed, 1, MAX_WIDTH)
+        _int("hidden", self.hidden, 1, MAX_WIDTH)
+        _int("layers", self.layers, 1, MAX_LAYERS)
         _int("min_len", self.min_len, 1, MAX_LENGTH)
         _int("max_len", self.max_len, self.min_len, MAX_LENGTH)
         if not isinstance(self.bidirectional, bool):
@@ -139,6 +138,8 @@ def _int(name: str, value: object, low: int, high: int | None = None) -> None:
 def check_lr(lr: object) -> float:
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ConfigError(f"lr must be a positive finite number, got {lr!r}")
+    if lr > MAX_LR:
+        raise ConfigError(f"lr {lr!r} must be at most {MAX_LR:g}")
     return float(lr)
 
 

@@ -59,9 +59,10 @@ class SettingsForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from padviz.core.devices import available_devices
+        from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_WIDTH
         from padviz.core.models import MODES
         from padviz.core.tasks import LENGTH_DISTRIBUTIONS, TASKS
-        from padviz.core.training import MAX_BATCH_SIZE, MAX_LENGTH, OPTIMIZERS, TrainConfig
+        from padviz.core.training import OPTIMIZERS, TrainConfig
 
         self.setObjectName("trainingSettings")
         defaults = TrainConfig()
@@ -80,9 +81,9 @@ class SettingsForm(QWidget):
             box.setChecked(True)
             self.run_boxes[mode] = box
 
-        self.embed_spin = _spin(1, 1024, defaults.embed, "embedSpin")
-        self.hidden_spin = _spin(1, 2048, defaults.hidden, "hiddenSpin")
-        self.layers_spin = _spin(1, 8, defaults.layers, "layersSpin")
+        self.embed_spin = _spin(1, MAX_WIDTH, defaults.embed, "embedSpin")
+        self.hidden_spin = _spin(1, MAX_WIDTH, defaults.hidden, "hiddenSpin")
+        self.layers_spin = _spin(1, MAX_LAYERS, defaults.layers, "layersSpin")
         self.bidirectional_box = QCheckBox("bidirectional", objectName="bidirectionalBox")
         self.bidirectional_box.setChecked(defaults.bidirectional)
         self.optimizer_combo = QComboBox(objectName="optimizerCombo")

@@ -1,0 +1,21 @@
+"""The sizes padviz accepts, in one place, checked before anything is allocated.
+
+Every path that sizes a tensor or a model (CLI flags, batch, session and lesson files, GUI
+fields, remembered settings) is validated against these, so a typo such as
+`--pad-to-multiple 1000000000` or `--hidden 1000000` is refused with a message naming the
+field, the value and the limit instead of eating the machine's memory. No torch here.
+"""
+
+from __future__ import annotations
+
+MAX_SEQUENCES = 1024  # sequences in one batch
+MAX_LENGTH = 4096  # tokens in one sequence, and the longest max_length / pad_to_multiple_of
+# The padding value is written into int64 ids (or float64): beyond 2**53 neither holds it
+# exactly, and beyond 2**63 the int64 tensor overflows.
+MAX_PADDING_MAGNITUDE = 2**53
+MAX_WIDTH = 4096  # embedding size, hidden size and input features of a model
+MAX_LAYERS = 8  # stacked recurrent layers
+MAX_BATCH_SIZE = 1024  # sequences per training or bench batch
+MAX_BENCH_BATCHES = 64  # batches in one bench pool (buckets)
+MAX_REPS = 1000  # warm-up or timed repetitions of the bench
+MAX_LR = 100.0  # a larger learning rate only overflows
