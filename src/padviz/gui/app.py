@@ -41,6 +41,7 @@ def run_app(args: argparse.Namespace) -> int:
             quit_after_first_paint(window)
         code = app.exec()
         dispose(window)
+        gc.unfreeze()  # the window is gone: what it made may be collected again
     return code
 
 
