@@ -203,7 +203,7 @@ def test_config_round_trips_through_json():
         ({"steps": 0}, "steps 0 must be a whole number >= 1"),
         ({"steps": 2.5}, "steps 2.5 must be a whole number >= 1"),
         ({"batch_size": 2000}, "batch_size 2000 must be a whole number from 1 to 1024"),
-        ({"hidden": True}, "hidden True must be a whole number >= 1"),
+        ({"hidden": True}, "hidden True must be a whole number from 1 to 4096"),
         ({"min_len": 5, "max_len": 4}, "max_len 4 must be a whole number from 5 to 4096"),
         ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'; choose one of adam, sgd"),
         ({"length_distribution": "zipf"}, "unknown length_distribution 'zipf'"),

@@ -42,7 +42,6 @@ from padviz.core.limits import (
     MAX_BATCH_SIZE,
     MAX_BENCH_BATCHES,
     MAX_LENGTH,
-    MAX_REPS,
     MAX_WIDTH,
 )
 from padviz.core.options import whole_number
@@ -107,12 +106,12 @@ class BenchConfig:
             ("batch_size", MAX_BATCH_SIZE),
             ("max_len", MAX_LENGTH),
             ("buckets", MAX_BENCH_BATCHES),
-            ("reps", MAX_REPS),
         ):
             whole_number(name, getattr(self, name), low=1, high=top, error=BenchError)
+        whole_number("reps", self.reps, low=1, error=BenchError)
         whole_number("threads", self.threads, low=1, error=BenchError, none=True)
         whole_number("classes", self.classes, low=2, high=MAX_WIDTH, error=BenchError)
-        whole_number("warmup", self.warmup, low=0, high=MAX_REPS, error=BenchError)
+        whole_number("warmup", self.warmup, low=0, error=BenchError)
         if not self.pad_ratios:
             raise BenchError("at least one pad ratio is needed")
         for p in self.pad_ratios:

@@ -3,7 +3,8 @@
 Every path that sizes a tensor or a model (CLI flags, batch, session and lesson files, GUI
 fields, remembered settings) is validated against these, so a typo such as
 `--pad-to-multiple 1000000000` or `--hidden 1000000` is refused with a message naming the
-field, the value and the limit instead of eating the machine's memory. No torch here.
+field, the value and the limit instead of eating the machine's memory. What only takes time
+(training steps, bench repetitions) is not bounded: Stop ends it. No torch here.
 """
 
 from __future__ import annotations
@@ -17,5 +18,4 @@ MAX_WIDTH = 4096  # embedding size, hidden size and input features of a model
 MAX_LAYERS = 8  # stacked recurrent layers
 MAX_BATCH_SIZE = 1024  # sequences per training or bench batch
 MAX_BENCH_BATCHES = 64  # batches in one bench pool (buckets)
-MAX_REPS = 1000  # warm-up or timed repetitions of the bench
 MAX_LR = 100.0  # a larger learning rate only overflows
