@@ -40,6 +40,7 @@ from typing import Any, Literal
 import numpy as np
 
 from padviz.core.errors import PadvizError
+from padviz.core.files import write_text_atomically
 from padviz.core.limits import MAX_LENGTH, MAX_SEQUENCES
 from padviz.core.options import is_whole, whole_number
 from padviz.resources import asset
@@ -550,11 +551,7 @@ def _json_list(data: dict[str, Any], key: str, optional: bool) -> list[Any] | No
 
 def save_json(batch: Batch, path: str | PathLike[str]) -> None:
     text = json.dumps(to_json(batch), separators=(",", ":"))
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-    except OSError as exc:
-        raise BatchError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_text_atomically(path, text + "\n", error=BatchError)
 
 
 def load_json(path: str | PathLike[str]) -> Batch:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from padviz.core.files import write_text_atomically
 from padviz.core.tasks import get_task
 from padviz.core.training import TrainConfig
 
@@ -224,7 +225,7 @@ def export_script(config: TrainConfig, filename: str = "padviz_run.py") -> str:
 
 
 def write_script(config: TrainConfig, path: str | Path) -> Path:
-    """Write export_script(config) to `path` (OSError on failure)."""
+    """Write export_script(config) to `path`, all or nothing (PadvizError naming it)."""
     path = Path(path)
-    path.write_text(export_script(config, filename=path.name), encoding="utf-8")
+    write_text_atomically(path, export_script(config, filename=path.name))
     return path

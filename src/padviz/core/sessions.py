@@ -28,6 +28,7 @@ from typing import Any
 from padviz.core.batch import Batch, BatchError, from_json, to_json
 from padviz.core.curves import Curves, CurvesError
 from padviz.core.errors import PadvizError
+from padviz.core.files import write_text_atomically
 from padviz.core.models import MODES
 from padviz.core.options import LayoutError, LayoutOptions
 from padviz.core.training import TrainConfig
@@ -130,11 +131,7 @@ def from_dict(data: Any) -> Session:
 
 def save_session(session: Session, path: str | PathLike[str]) -> None:
     text = json.dumps(to_dict(session), allow_nan=False, separators=(",", ":"))
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-    except OSError as exc:
-        raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_text_atomically(path, text + "\n", error=SessionError)
 
 
 def load_session(path: str | PathLike[str]) -> Session:

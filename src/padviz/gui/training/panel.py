@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from padviz.core.curves import curves_csv
 from padviz.core.errors import PadvizError
+from padviz.core.files import write_text_atomically
 from padviz.gui.state import AppState
 from padviz.gui.theme import Theme, current_theme, theme_notifier
 from padviz.gui.training.controller import RunState, TrainingController
@@ -463,7 +464,7 @@ class TrainingPanel(QWidget):
     def export_csv(self, path: str | Path) -> Path:
         """Every run's every loss variant and metric, one row per run and step."""
         path = Path(path)
-        path.write_text(curves_csv(self._run_labels()), encoding="utf-8")
+        write_text_atomically(path, curves_csv(self._run_labels()))
         return path
 
     def export_plots(self, path: str | Path) -> Path:
