@@ -79,9 +79,15 @@ def test_a_csv_in_a_missing_folder_is_one_line_naming_it(capsys) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
-def test_a_csv_on_a_full_disk_is_one_line_naming_it(capsys) -> None:
-    # Opening /dev/full works; the writes fail (at the latest when the file is closed).
+def test_a_csv_on_a_full_disk_is_one_line_naming_it(capsys, monkeypatch) -> None:
+    # Opening /dev/full works; writing fails: that is found before any step is trained.
+    from padviz.core.training import Trainer
+
+    steps: list[int] = []
+    real_step = Trainer.step
+    monkeypatch.setattr(Trainer, "step", lambda self: steps.append(1) or real_step(self))
     assert main(["train", *SMALL_TRAIN, "--csv", "/dev/full"]) == 2
+    assert steps == []
     err = capsys.readouterr().err.splitlines()
     assert err[-1] == "error: cannot write --csv /dev/full: No space left on device"
     assert not any("Traceback" in line for line in err)

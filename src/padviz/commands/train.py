@@ -114,8 +114,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 class CsvFile:
-    """The --csv file, header first: failing to open, write or close it is a CsvPathError
-    naming the path (a full disk shows up at a later write or at close)."""
+    """The --csv file, header first and flushed at once, so a file that cannot be written
+    (a full disk) is said before any training: failing to open, write or close it is a
+    CsvPathError naming the path."""
 
     def __init__(self, path: str, fields: Sequence[str]) -> None:
         self.path = path
@@ -123,6 +124,7 @@ class CsvFile:
             self.file = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
             self.writer = csv.DictWriter(self.file, fieldnames=fields)
             self.writer.writeheader()
+            self.file.flush()
 
     def write(self, row: dict[str, Any]) -> None:
         with self._named():
