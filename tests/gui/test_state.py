@@ -56,8 +56,9 @@ def test_a_large_batch_is_computed_off_the_gui_thread(explorer, qtbot) -> None:
 
 def test_the_last_edit_wins(qtbot) -> None:
     state = AppState(from_lengths([5, 3, 7]))
-    shown = []
+    shown, busy = [], []
     state.layoutChanged.connect(shown.append)
+    state.computingChanged.connect(busy.append)
     first, last = large_batch(2), large_batch(3)
     state.set_batch(first)
     state.set_options(LayoutOptions(batch_first=True))  # overtakes the first request
@@ -65,6 +66,8 @@ def test_the_last_edit_wins(qtbot) -> None:
     qtbot.waitUntil(lambda: state.current, timeout=60_000)
     assert len(shown) == 1  # the overtaken results were dropped, never drawn
     assert shown[0].batch is last and shown[0].options.batch_first
+    qtbot.waitUntil(lambda: not state.computing, timeout=60_000)
+    assert busy == [True, False]  # one busy stretch, however many requests it took
 
 
 def test_a_small_edit_after_a_large_one_is_not_overtaken_by_it(qtbot) -> None:

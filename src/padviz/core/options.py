@@ -53,10 +53,8 @@ def whole_number(
     elif high is not None:
         bounds = f" <= {high}"
     off = " (or None)" if none else ""
-    if not is_whole(value):
-        raise error(f"{name} {value!r} must be a whole number{bounds}{off}")
-    number = int(value)  # type: ignore[call-overload]
-    if (low is not None and number < low) or (high is not None and number > high):
+    number = int(value) if is_whole(value) else None  # type: ignore[call-overload]
+    if number is None or (low is not None and number < low) or (high is not None and number > high):
         raise error(f"{name} {value!r} must be a whole number{bounds}{off}")
     return number
 

@@ -150,6 +150,7 @@ class AppState(QObject):
             self._queued = True  # started when the running one ends: only the latest counts
             return
         self._start_thread()
+        self.computingChanged.emit(True)
 
     def _start_thread(self) -> None:
         request, batch, options = self._request, self._batch, self._options
@@ -164,18 +165,15 @@ class AppState(QObject):
             with contextlib.suppress(RuntimeError):  # the state was deleted: nobody to tell
                 delivery.done.emit(request, document, error)
 
-        was_computing = self.computing
         self._queued = False
         self._thread = threading.Thread(target=work, name="padviz-document", daemon=True)
         self._thread.start()
-        if not was_computing:
-            self.computingChanged.emit(True)
 
     def _delivered(self, request: int, document: Document | None, error: Exception | None) -> None:
         self._thread = None
         if self._queued:
-            self._start_thread()
-        if not self.computing:
+            self._start_thread()  # still computing: the latest request goes on
+        else:
             self.computingChanged.emit(False)
         if error is not None and not isinstance(error, PadvizError):
             raise error  # a bug: let the application's error report show it

@@ -61,7 +61,7 @@ class SteadyLabel(QWidget):
     def _needed_size(self) -> QSize:
         width = self.width()
         if self.label.wordWrap() and width > 0:
-            height = max(self.label.heightForWidth(width), self.fontMetrics().height())
+            height = self.heightForWidth(width)
         else:
             height = self.label.sizeHint().height()
         return QSize(self.fontMetrics().averageCharWidth() * 20, height)
