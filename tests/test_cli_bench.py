@@ -85,6 +85,7 @@ def test_table_has_a_row_per_ratio_and_a_recommendation(capsys):
         ["--reps", "0"],
         ["--warmup", "-1"],
         ["--threads", "0"],
+        ["--seed", "-1"],
         ["--device", "tpu"],
         *([["--device", "cuda"]] if not torch.cuda.is_available() else []),
     ],
@@ -94,6 +95,16 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv):
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith("error: ") and err.count("\n") == 1
+    assert argv[0] in err or argv[0].lstrip("-").replace("-", "_") in err  # names the flag
+
+
+def test_a_bench_larger_than_memory_is_refused_before_measuring(capsys):
+    big = ["--hidden", "4096", "--batch-size", "1024", "--max-len", "4096", "--buckets", "64"]
+    assert main(["bench", "--device", "cpu", *big]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith("error: hidden 4096, features 32, batch_size 1024, buckets 64, ")
+    assert "but cpu has" in err and "free" in err
 
 
 def test_quick_keeps_model_and_batch_and_uses_a_smaller_pool():

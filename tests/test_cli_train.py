@@ -145,3 +145,28 @@ def test_running_out_of_device_memory_ends_with_one_error_line(tmp_path, capsys,
     )
     assert "2/5" in err[-2]  # the bar's line, ended before the message
     assert [row["step"] for row in read_csv(out)] == ["1", "2"]
+
+
+def test_a_model_larger_than_memory_is_refused_before_the_csv_is_made(tmp_path, capsys):
+    out = tmp_path / "x.csv"
+    big = ["--embed", "4096", "--hidden", "4096", "--layers", "8", "--batch-size", "1024"]
+    args = ["train", "--mode", "packed", "--steps", "2", "--csv", str(out), "--max-len", "4096"]
+    assert main([*args, "--device", "cpu", *big]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: embed 4096, hidden 4096, layers 8, batch_size 1024, max_len 4096")
+    assert "but cpu has" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_progress_in_a_log_is_whole_lines(tmp_path):
+    """With stderr a file, no carriage-return frames pile up: a line now and then, and the end."""
+    log = tmp_path / "err.log"
+    with open(log, "w", encoding="utf-8") as stderr:
+        argv = ["train", "--mode", "packed", "--steps", "60", "--csv", str(tmp_path / "c.csv")]
+        subprocess.run(
+            [sys.executable, "-m", "padviz", *argv, *SMALL], stderr=stderr, check=True, timeout=120
+        )
+    text = log.read_text(encoding="utf-8")
+    assert "\r" not in text
+    lines = text.splitlines()
+    assert 1 <= len(lines) <= 3 and "60/60" in lines[-1]

@@ -26,6 +26,7 @@ NAMES = {
     "truncated",
     "unpack_drops_padding",
     "padding_value_is_token",
+    "more_buckets_than_sequences",
     "article_loss_scalar",
     "ignore_index_drops_class0",
     "padded_h_n",
@@ -120,6 +121,14 @@ def test_clean_batch_has_no_pitfalls():
             {},
             ["unpack_drops_padding"],
             "T = 8 but the longest sequence has 5 tokens.",
+        ),
+        (
+            [5, 3, 7],
+            7,
+            LayoutOptions(order="bucketed", buckets=10),
+            {},
+            ["more_buckets_than_sequences"],
+            "buckets 10 but the batch has 3 sequences: 3 buckets are used.",
         ),
     ],
 )

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
 
 if TYPE_CHECKING:
@@ -83,7 +84,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="untimed warm-up pools per strategy and ratio (2; --quick: 1)",
     )
-    p.add_argument("--seed", type=int, help="seed for weights, lengths and data (0)")
+    p.add_argument(
+        "--seed", type=non_negative, metavar="S", help="seed for weights, lengths and data (0)"
+    )
     p.add_argument(
         "--threads",
         type=positive,
@@ -103,10 +106,11 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
 
 
 class ProgressBar:
-    """A one-line bar redrawn in place on a stream (stderr), only when it visibly changes."""
+    """The bench's progress on a stream (stderr), redrawn only when it visibly changes."""
 
     def __init__(self, stream: TextIO, rows: int, width: int = 30) -> None:
-        self.stream, self.rows, self.width = stream, rows, width
+        self.line = StatusLine(stream)
+        self.rows, self.width = rows, width
         self.rows_done = 0
         self.shown: tuple[int, int] | None = None
 
@@ -119,15 +123,10 @@ class ProgressBar:
         self.shown = state
         filled = round(fraction * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(
-            f"\rbench [{bar}] {state[0]:3d}%  {self.rows_done}/{self.rows} pad ratios"
-        )
-        self.stream.flush()
+        self.line.show(f"bench [{bar}] {state[0]:3d}%  {self.rows_done}/{self.rows} pad ratios")
 
     def close(self) -> None:
-        if self.shown is not None:
-            self.stream.write("\n")
-            self.stream.flush()
+        self.line.end()
 
 
 COLUMNS = (

@@ -11,6 +11,7 @@ from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
 from padviz.core.errors import PadvizError
 
@@ -155,11 +156,11 @@ class CsvFile:
 
 
 class Progress:
-    """A one-line progress bar redrawn in place at most every REDRAW_S seconds."""
+    """A one-line progress bar, redrawn at most every REDRAW_S seconds."""
 
     def __init__(self, config: TrainConfig, stream: TextIO) -> None:
+        self.line = StatusLine(stream)
         self.total = config.steps
-        self.stream = stream
         self.label = f"{config.task} {config.mode}"
         self.started = time.perf_counter()
         self.drawn_at = float("-inf")
@@ -176,17 +177,15 @@ class Progress:
         """Draw the last state and end the line (once; later calls do nothing)."""
         if self.last is not None:
             self._draw(self.last, time.perf_counter())
-            self.stream.write("\n")
-            self.stream.flush()
+            self.line.end()
             self.last = None
 
     def _draw(self, r: StepRecord, now: float) -> None:
         filled = BAR_WIDTH * r.step // self.total
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
         rate = r.step / max(now - self.started, 1e-9)
-        self.stream.write(
-            f"\r{self.label} [{bar}] {r.step}/{self.total} masked {r.masked_loss:.4f} "
+        self.line.show(
+            f"{self.label} [{bar}] {r.step}/{self.total} masked {r.masked_loss:.4f} "
             f"unmasked {r.unmasked_loss:.4f} acc {r.accuracy:.3f} {rate:.0f} steps/s "
             f"on {r.device}"
         )
-        self.stream.flush()

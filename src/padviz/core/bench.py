@@ -44,6 +44,7 @@ from padviz.core.limits import (
     MAX_LENGTH,
     MAX_WIDTH,
 )
+from padviz.core.memory import check_bench
 from padviz.core.options import whole_number
 
 STRATEGIES = ("padded", "packed", "bucketed")
@@ -416,6 +417,7 @@ def measure(
     """
     config.validate()
     device = resolve_device(config.device)
+    check_bench(config, device)
     threads = torch.get_num_threads()
     if config.threads is not None:
         torch.set_num_threads(config.threads)

@@ -108,6 +108,16 @@ _CATALOGUE: tuple[Pitfall, ...] = (
         "Unpacking drops the extra padding",
     ),
     Pitfall(
+        "more_buckets_than_sequences",
+        "A bucket cannot be empty, so a batch cut into more length buckets than it has "
+        "sequences gets one bucket per sequence: each padded to its own length, with no padding "
+        "at all, which is why the bucketed waste reads zero. A length-grouped sampler only "
+        "saves this much when every bucket holds many sequences of similar length; ask for "
+        "fewer buckets than sequences to see the padding a real bucket keeps.",
+        "info",
+        "More buckets than sequences",
+    ),
+    Pitfall(
         "padding_value_is_token",
         "The padding value is also the id of a real token in this batch, so in the padded tensor "
         "pads and that token look the same: a mask made with `padded != padding_value` hides "
@@ -237,6 +247,14 @@ def detect(
                     f"Length {ints[i]} at position {i} follows {ints[i - 1]}.",
                 )
             )
+    if options.order == "bucketed" and options.buckets > len(ints) > 0:
+        found.append(
+            with_detail(
+                "more_buckets_than_sequences",
+                f"buckets {options.buckets} but the batch has {len(ints)} sequences: "
+                f"{len(ints)} buckets are used.",
+            )
+        )
     longest = max(ints, default=0)
     if 0 < longest < T:
         found.append(

@@ -29,6 +29,7 @@ from padviz.core import losses
 from padviz.core.devices import resolve_device
 from padviz.core.errors import PadvizError
 from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_LR, MAX_WIDTH
+from padviz.core.memory import check_training
 from padviz.core.models import LSTMModel, check_mode
 from padviz.core.options import whole_number
 from padviz.core.tasks import LENGTH_DISTRIBUTIONS, PAD_ID, TaskBatch, get_task, task_names
@@ -220,6 +221,7 @@ class Trainer:
     def __init__(self, config: TrainConfig) -> None:
         self.config = config = dataclasses.replace(config).validate()  # a private copy
         self.device = resolve_device(config.device)
+        check_training([config], self.device)
         if config.num_threads is not None:
             torch.set_num_threads(config.num_threads)
         self.model = build_model(config).to(self.device)

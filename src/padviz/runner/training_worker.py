@@ -116,13 +116,18 @@ class _TrainingLoop:
         return True
 
     def configure(self, generation: int, configs: tuple[dict[str, Any], ...]) -> None:
+        from padviz.core.devices import resolve_device
+        from padviz.core.memory import check_training
         from padviz.core.training import TrainConfig, Trainer
 
         self.generation = generation
         self.running = False
         self.trainers, self.active, self.rates = [], [], []
         try:
-            trainers = [Trainer(TrainConfig.from_dict(dict(config))) for config in configs]
+            parsed = [TrainConfig.from_dict(dict(config)) for config in configs]
+            if parsed:  # the runs share this process: together they must fit
+                check_training(parsed, resolve_device(parsed[0].device))
+            trainers = [Trainer(config) for config in parsed]
         except Exception as exc:
             self.conn.send(ConfigRefused(generation, f"{exc}"))
             return

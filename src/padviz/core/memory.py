@@ -1,0 +1,146 @@
+"""Will a run fit in the device's memory? An estimate checked before anything is allocated.
+
+The size limits (padviz.core.limits) bound each setting alone; together they still allow a
+model and batch larger than any machine (8 layers of 4096 units train on 4 GB of weights, plus
+the optimizer's copies). So before a trainer or a bench pool is built, its bytes are estimated
+from the settings with plain arithmetic and compared with the memory the device has free now.
+The estimate leans high (every activation the backward pass may keep, twice), so a refused run
+would surely not have fitted, and a run that fits leaves the machine usable.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from padviz.core.errors import PadvizError
+
+if TYPE_CHECKING:
+    import torch
+
+    from padviz.core.bench import BenchConfig
+    from padviz.core.training import TrainConfig
+
+FLOAT_BYTES = 4
+# Per token, per layer and direction, an LSTM keeps its 4 gates, the cell and the output for
+# the backward pass; with workspace and the gradient of each, about 8 hidden-sized vectors.
+LSTM_FLOATS_PER_UNIT = 8
+HEADROOM = 2  # transient copies (device transfers, the optimizer's temporaries)
+
+
+class MemoryLimitError(PadvizError):
+    """A run whose estimated size exceeds the memory its device has free."""
+
+
+def lstm_parameters(inputs: int, hidden: int, layers: int, directions: int) -> int:
+    """The number of weights of torch.nn.LSTM with these settings (biases included)."""
+    total = 0
+    for layer in range(layers):
+        layer_inputs = inputs if layer == 0 else hidden * directions
+        total += directions * 4 * hidden * (layer_inputs + hidden + 2)
+    return total
+
+
+def training_bytes(config: TrainConfig) -> int:
+    """Bytes one training run needs: weights, gradients and optimizer state, one batch's
+    activations kept for backward."""
+    from padviz.core.tasks import get_task
+
+    task = get_task(config.task)
+    directions = 2 if config.bidirectional else 1
+    weights = (
+        task.vocab_size * config.embed
+        + lstm_parameters(config.embed, config.hidden, config.layers, directions)
+        + (config.hidden * directions + 1) * task.num_classes
+    )
+    copies = 4 if config.optimizer == "adam" else 2  # weights and gradients (+ Adam's 2 moments)
+    tokens = config.batch_size * config.max_len
+    per_token = (
+        2 * config.embed
+        + LSTM_FLOATS_PER_UNIT * config.hidden * config.layers * directions
+        + 4 * task.num_classes
+    )
+    return HEADROOM * FLOAT_BYTES * (copies * weights + tokens * per_token)
+
+
+def bench_bytes(config: BenchConfig) -> int:
+    """Bytes a bench run needs: the pool on the device (padded batches and length buckets: two
+    copies of features, targets and mask) and one batch's training step."""
+    sequences = config.batch_size * config.buckets
+    pool = 2 * sequences * config.max_len * (config.features * FLOAT_BYTES + 8 + 1)
+    weights = lstm_parameters(config.features, config.hidden, 1, 1)
+    weights += (config.hidden + 1) * config.classes
+    tokens = config.batch_size * config.max_len
+    step = tokens * (LSTM_FLOATS_PER_UNIT * config.hidden + 4 * config.classes)
+    return HEADROOM * (pool + FLOAT_BYTES * (2 * weights + step))
+
+
+def free_bytes(device: torch.device) -> int | None:
+    """Memory the device has free now, or None where it cannot be told."""
+    import torch
+
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    if device.type == "mps":
+        mps = torch.mps
+        return int(mps.recommended_max_memory() - mps.driver_allocated_memory())
+    return _host_free_bytes()
+
+
+def _host_free_bytes() -> int | None:
+    """MemAvailable on Linux (what can be had without swapping); elsewhere free pages."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def gigabytes(n: int) -> str:
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
+
+
+def check_fits(need: int, device: torch.device, what: str) -> None:
+    """Raise MemoryLimitError when `need` bytes exceed what `device` has free; `what` names the
+    settings that set the size, e.g. "hidden 4096, layers 8, batch_size 1024"."""
+    free = free_bytes(device)
+    if free is not None and need > free:
+        raise MemoryLimitError(
+            f"{what} needs about {gigabytes(need)} but {device} has {gigabytes(free)} free; "
+            "choose a smaller model, batch or length"
+        )
+
+
+def check_training(configs: list[TrainConfig], device: torch.device) -> None:
+    """Refuse runs (trained together in one process) that would not fit on `device`."""
+    what = training_settings(configs[0])
+    if len(configs) > 1:
+        what += f" ({len(configs)} runs)"
+    check_fits(sum(training_bytes(c) for c in configs), device, what)
+
+
+def check_bench(config: BenchConfig, device: torch.device) -> None:
+    check_fits(bench_bytes(config), device, bench_settings(config))
+
+
+def training_settings(config: TrainConfig) -> str:
+    """The settings that size a training run, as the error names them."""
+    return (
+        f"embed {config.embed}, hidden {config.hidden}, layers {config.layers}"
+        f"{', bidirectional' if config.bidirectional else ''}, batch_size {config.batch_size}, "
+        f"max_len {config.max_len}"
+    )
+
+
+def bench_settings(config: BenchConfig) -> str:
+    return (
+        f"hidden {config.hidden}, features {config.features}, batch_size {config.batch_size}, "
+        f"buckets {config.buckets}, max_len {config.max_len}"
+    )
