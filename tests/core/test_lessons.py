@@ -16,20 +16,19 @@ from hypothesis import strategies as st
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from padviz.core.batch import from_lengths, load_preset
+from padviz.core.captions import CAPTION_FIELDS, fill_caption, latest_results
 from padviz.core.layout import compute_layout
 from padviz.core.lessons import (
-    CAPTION_FIELDS,
     TABS,
     VIEWS,
     Lesson,
     LessonError,
-    fill_caption,
     lesson_names,
     load_lesson,
     parse_lesson,
 )
 from padviz.core.options import LayoutOptions
-from padviz.core.training import Trainer, batch_stream
+from padviz.core.training import batch_stream
 from padviz.core.views import time_caption, time_cells, time_steps
 
 TOPICS = ("why-pad", "the-mask", "packing", "masked-loss", "h-n-trap", "article-loss", "bucketing")
@@ -116,36 +115,6 @@ def test_masked_loss_lesson_stream_is_two_thirds_pads_and_one_fifth_class_zero()
         zeros.append(((batch.targets == 0) & mask).sum().item() / mask.sum().item())
     assert 0.6 < np.mean(pads) < 0.75  # "about two thirds of its cells are pads"
     assert 0.15 < np.mean(zeros) < 0.25  # article-loss: "about one real token in five"
-
-
-def test_the_unmasked_run_looks_better_than_it_is() -> None:
-    """masked-loss: "Its own curve made the model look better than it is"."""
-    step = load_lesson("masked-loss").steps[1]
-    assert step.training.runs[0] == "padded-unmasked"
-    config = dataclasses.replace(step.training.run_configs()[0], device="cpu", steps=25)
-    records = list(Trainer(config))[-5:]
-    unmasked = np.mean([r.unmasked_loss for r in records])
-    masked = np.mean([r.masked_loss for r in records])
-    assert unmasked < 0.5 * masked
-
-
-def test_padded_masked_and_packed_start_out_identical() -> None:
-    step = load_lesson("masked-loss").steps[-1]
-    assert step.training.runs == ("padded-masked", "packed")
-    curves = []
-    for config in step.training.run_configs():
-        trainer = Trainer(dataclasses.replace(config, device="cpu", steps=3))
-        curves.append([r.masked_loss for r in trainer])
-    np.testing.assert_allclose(curves[0], curves[1], rtol=1e-4)
-
-
-def test_h_n_trap_packed_learns_last_token_first() -> None:
-    step = next(s for s in load_lesson("h-n-trap").steps if s.training is not None)
-    accuracy = {}
-    for config in step.training.run_configs():
-        trainer = Trainer(dataclasses.replace(config, device="cpu", steps=30))
-        accuracy[config.mode] = np.mean([r.accuracy for r in trainer][-5:])
-    assert accuracy["packed"] > 0.9 > accuracy["padded-masked"] + 0.3
 
 
 # -- the packed-time walk ------------------------------------------------------------------------
@@ -241,7 +210,20 @@ def _parse(data: object) -> Lesson:
         ),
         ({"caption": "{nope}"}, "step 2, caption", "unknown placeholder {nope}"),
         ({"caption": "{running}"}, "step 2, caption", "needs a highlighted time step"),
-        ({"caption": "{B.real}"}, "step 2, caption", "plain {name}"),
+        ({"caption": "{B.real}"}, "step 2, caption", "write {run.metric} with a run of"),
+        ({"caption": "{B[0]}"}, "step 2, caption", "plain {name}"),
+        ({"caption": "{packed.step}"}, "step 2, caption", "needs a training step with run packed"),
+        (
+            {"training": {"runs": ["packed"]}, "caption": "{padded-masked.accuracy}"},
+            "step 2, caption",
+            "needs a training step with run padded-masked",
+        ),
+        ({"highlight": {"walk": 1}}, "step 2, highlight.walk", "true or false"),
+        (
+            {"options": {"enforce_sorted": True}, "highlight": {"walk": True}},
+            "step 2, highlight.walk",
+            "nothing to walk",
+        ),
         ({"caption": "  "}, "step 2, caption", "non-empty string"),
         ({"training": {"config": {"mode": "packed"}}}, "step 2, training.config.mode", "runs"),
         ({"training": {"config": {"hidden": 0}}}, "step 2, training.config", "hidden"),
@@ -289,6 +271,29 @@ def test_fill_caption_knows_every_documented_field() -> None:
     filled = fill_caption(template, layout, time=2)
     assert "{" not in filled
     assert fill_caption("{{literal}} {T}", layout) == "{literal} 7"
+
+
+def test_training_results_fill_the_caption_of_the_runs_on_screen() -> None:
+    from padviz.core.curves import CURVE_FIELDS, Curves
+
+    curves = Curves()
+    for step, loss in ((1, 2.0), (2, 0.12345)):
+        record = dict.fromkeys(CURVE_FIELDS, 0.0) | {"step": step, "masked_loss": loss}
+        curves.append([record[name] for name in CURVE_FIELDS])
+    data = _lesson()
+    data["steps"][1] |= {
+        "training": {"runs": ["packed", "padded-masked"]},
+        "caption": "{{T}}={T}: {packed.masked_loss} at {packed.step}, {padded-masked.accuracy}",
+    }
+    step = _parse(data).steps[1]
+    assert step.states_results and not _parse(_lesson()).steps[1].states_results
+    assert step.caption == "{T}=7: … at …, …"
+    results = latest_results({"packed": curves, "padded-masked": Curves()})
+    assert results == {
+        "packed": {"step": 2.0, "masked_loss": 0.12345, "unmasked_loss": 0.0, "accuracy": 0.0}
+    }
+    assert step.caption_for(results) == "{T}=7: 0.123 at 2, …"
+    assert step.caption_for({"padded-masked": {"accuracy": 0.5}}).endswith("… at …, 50.0%")
 
 
 # -- files ---------------------------------------------------------------------------------------

@@ -22,8 +22,12 @@ Lesson JSON format, version 1::
     STEP:
     {
       "caption": "...",                 required, non-empty; a template: {name} is replaced by
-                                        the figure `name` of this step's layout (CAPTION_FIELDS;
-                                        write {{ and }} for literal braces)
+                                        the figure `name` of this step's layout (CAPTION_FIELDS
+                                        in captions.py; write {{ and }} for literal braces),
+                                        {run.metric} by the
+                                        latest value of one of the step's training runs
+                                        (TRAINING_METRICS, e.g. {packed.masked_loss}; "…" until
+                                        the run has a step)
       "batch": BATCH,                   required in step 1, then optional (inherited)
       "options": {...},                 optional: padviz.core.options.LayoutOptions fields, set on
                                         top of the previous step's options (step 1: defaults)
@@ -36,7 +40,9 @@ Lesson JSON format, version 1::
         "views": ["packedView", ...],   widgets to call out (VIEWS)
         "cells": [[2, 4], ...],         [sequence, t]: the sequence's index in the batch as
                                         given, and the column t of the padded tensor
-        "time": 4                       a packed time step: its rows light up (needs packing)
+        "time": 4,                      a packed time step: its rows light up (needs packing)
+        "walk": true                    the step plays the packed-time walk (slides: one page
+                                        per time step after the step's own)
       }
     }
 
@@ -52,7 +58,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -61,13 +67,21 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from padviz.core import batch as batches
+from padviz.core import json_files
 from padviz.core.batch import Batch
+from padviz.core.captions import (
+    fill_layout_fields,
+    render,
+    template_names,
+    training_fields,
+)
 from padviz.core.errors import PadvizError
-from padviz.core.layout import Layout, compare_waste, compute_layout, plan
+from padviz.core.layout import Layout, compute_layout, plan
+from padviz.core.limits import MAX_NAME_CHARS, MAX_TEXT_CHARS
 from padviz.core.models import MODES
 from padviz.core.options import OPTION_NAMES, LayoutOptions
 from padviz.core.training import TrainConfig
-from padviz.core.views import time_caption, time_steps
+from padviz.core.views import time_steps
 from padviz.resources import asset
 
 FORMAT = "padviz-lesson"
@@ -119,6 +133,7 @@ class Highlight:
     views: tuple[str, ...] = ()
     cells: tuple[tuple[int, int], ...] = ()
     time: int | None = None
+    walk: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +157,17 @@ class Step:
     training: TrainingSpec | None
     tab: str
     highlight: Highlight
+    template: str = ""  # the caption with its layout figures in and its {run.metric}s not yet
+
+    @property
+    def states_results(self) -> bool:
+        """Whether the caption quotes training results ({run.metric} placeholders)."""
+        return any("." in name for name in template_names(self.template))
+
+    def caption_for(self, results: Mapping[str, Mapping[str, float]]) -> str:
+        """The caption with each {run.metric} filled from `results` (mode -> the run's latest
+        values, see `captions.latest_results`); a run without a step yet shows "…"."""
+        return render(self.template, training_fields(results))
 
     def highlight_cells(self) -> np.ndarray:
         """The highlighted cells as (row, t) of the layout (rows are in the order used)."""
@@ -166,119 +192,6 @@ class Lesson:
 # -- the packed-time walk ------------------------------------------------------------------------
 # The cells lit at time step t are padviz.core.views.time_cells(layout, t): the cells that torch's
 # data rows layout.rows_at_time(t) hold.
-# -- caption templates ---------------------------------------------------------------------------
-CAPTION_FIELDS = {
-    "B": "number of sequences",
-    "T": "time steps of the padded tensor",
-    "shape": "shape of the padded tensor as torch returns it, e.g. (7, 3)",
-    "lengths": "lengths in the order given, e.g. 5, 3, 7",
-    "row_lengths": "lengths in the order used (sorted, bucketed), after truncation",
-    "max_len": "longest length (after truncation)",
-    "min_len": "shortest length",
-    "real_tokens": "real tokens",
-    "pad_cells": "pad cells",
-    "total_cells": "cells of the padded tensor(s)",
-    "pad_ratio": "share of padding, e.g. 28.6%",
-    "padded_bytes": "memory of the padded tensor(s)",
-    "packed_bytes": "memory of the packed data",
-    "feature_size": "values per token assumed for the memory figures",
-    "batch_sizes": "the PackedSequence's batch_sizes, e.g. 3, 3, 3, 2, 2, 1, 1",
-    "packed_rows": "rows of the PackedSequence's data (= real tokens when right-padded)",
-    "sorted_indices": "the PackedSequence's sorted_indices",
-    "unsorted_indices": "the PackedSequence's unsorted_indices",
-    "given_pad_ratio": "pad ratio in the order given",
-    "sorted_pad_ratio": "pad ratio sorted by length",
-    "bucketed_pad_ratio": "pad ratio bucketed (the options' bucket count)",
-    "given_pad_cells": "pad cells in the order given",
-    "bucketed_pad_cells": "pad cells bucketed",
-    "buckets": "the options' bucket count",
-    "pitfalls": "titles of the pitfalls this layout hits, or none",
-    "t": "the highlighted time step",
-    "running": "batch_sizes[t] at the highlighted time step",
-    "time_caption": "the packed-time caption at the highlighted time step",
-}
-
-
-def _bytes(n: int) -> str:
-    for unit, size in (("MiB", 2**20), ("KiB", 2**10)):
-        if n >= size:
-            value = n / size
-            return f"{value:.0f} {unit}" if value >= 100 else f"{value:.1f} {unit}"
-    return f"{n} bytes"
-
-
-def _ints(values: Any) -> str:
-    return ", ".join(str(int(v)) for v in values)
-
-
-def caption_fields(layout: Layout, time: int | None = None) -> dict[str, str]:
-    """The figures a caption template may name (see CAPTION_FIELDS), as display strings."""
-    stats = layout.stats
-    waste = compare_waste(layout.batch, layout.options)
-    not_packed = "(not packed: torch refused)"
-    packed = layout.packed
-    fields_ = {
-        "B": str(layout.B),
-        "T": str(layout.T),
-        "shape": str(tuple(layout.padded.shape)),
-        "lengths": _ints(layout.batch.lengths_array),
-        "row_lengths": _ints(layout.lengths),
-        "max_len": str(int(layout.lengths.max())),
-        "min_len": str(int(layout.lengths.min())),
-        "real_tokens": str(stats.real_tokens),
-        "pad_cells": str(stats.pad_cells),
-        "total_cells": str(stats.total_cells),
-        "pad_ratio": f"{stats.pad_ratio:.1%}",
-        "padded_bytes": _bytes(stats.padded_bytes),
-        "packed_bytes": _bytes(stats.packed_bytes),
-        "feature_size": str(stats.feature_size),
-        "batch_sizes": _ints(layout.batch_sizes) if packed is not None else not_packed,
-        "packed_rows": str(len(layout.packed_rows)) if packed is not None else not_packed,
-        "sorted_indices": not_packed,
-        "unsorted_indices": not_packed,
-        "given_pad_ratio": f"{waste['given'].pad_ratio:.1%}",
-        "sorted_pad_ratio": f"{waste['sorted'].pad_ratio:.1%}",
-        "bucketed_pad_ratio": f"{waste['bucketed'].pad_ratio:.1%}",
-        "given_pad_cells": str(waste["given"].pad_cells),
-        "bucketed_pad_cells": str(waste["bucketed"].pad_cells),
-        "buckets": str(layout.options.buckets),
-        "pitfalls": ", ".join(p.title or p.name for p in layout.pitfalls) or "none",
-    }
-    if packed is not None:
-        identity = _ints(range(layout.B))
-        for name in ("sorted_indices", "unsorted_indices"):
-            tensor = getattr(packed, name)
-            fields_[name] = identity if tensor is None else _ints(tensor.tolist())
-    if time is not None:
-        fields_["t"] = str(time)
-        fields_["running"] = str(int(layout.batch_sizes[time]))
-        fields_["time_caption"] = time_caption(layout, time)
-    return fields_
-
-
-def _template_names(template: str) -> list[str]:
-    """The {names} of a template; refuses {a.b}, {a[0]}, {a!r}, {a:spec} and unmatched braces."""
-    names = []
-    for _, name, spec, conversion in string.Formatter().parse(template):
-        if name is None:
-            continue
-        if not name.isidentifier() or spec or conversion:
-            raise ValueError(f"write plain {{name}} placeholders, not {{{name}...}}")
-        names.append(name)
-    return names
-
-
-def fill_caption(template: str, layout: Layout, time: int | None = None) -> str:
-    """The template with its {names} replaced by this layout's figures."""
-    values = caption_fields(layout, time)
-    for name in _template_names(template):
-        if name not in values:
-            if name in CAPTION_FIELDS:
-                raise ValueError(f"{{{name}}} needs a highlighted time step")
-            raise ValueError(f"unknown placeholder {{{name}}} (known: {', '.join(CAPTION_FIELDS)})")
-    return template.format_map(values)
-
-
 # -- reading -------------------------------------------------------------------------------------
 class _Reader:
     """Resolves the steps of one lesson, carrying inherited settings and the error location."""
@@ -302,11 +215,10 @@ class _Reader:
                 "format",
                 f"not a padviz lesson: format is {data.get('format')!r}, expected {FORMAT!r}",
             )
-        version = data.get("version")
-        if version != VERSION or isinstance(version, bool):
-            raise self.error(
-                "version", f"unsupported version {version!r}: this padviz reads version {VERSION}"
-            )
+        try:
+            json_files.check_version(data.get("version"), VERSION, PadvizError)
+        except PadvizError as exc:
+            raise self.error("version", str(exc).removeprefix("version ")) from None
         self.unknown_keys(data, _LESSON_KEYS, "")
         name = data.get("name", default_name)
         if not isinstance(name, str) or not name.strip():
@@ -314,7 +226,7 @@ class _Reader:
         number = data.get("number")
         if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
             raise self.error("number", f"must be a whole number, got {number!r}")
-        title = self.text(data, "title")
+        title = self.text(data, "title", MAX_NAME_CHARS)
         description = self.text(data, "description")
         if "\n" in description:
             raise self.error("description", "must be one line")
@@ -335,10 +247,12 @@ class _Reader:
                 f"{prefix}{unknown[0]}", f"unknown key (known: {', '.join(sorted(known))})"
             )
 
-    def text(self, data: dict[str, Any], key: str) -> str:
+    def text(self, data: dict[str, Any], key: str, limit: int = MAX_TEXT_CHARS) -> str:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
             raise self.error(key, f"must be a non-empty string, got {value!r}")
+        if len(value) > limit:
+            raise self.error(key, f"is {len(value):,} characters; at most {limit:,}")
         return value.strip()
 
     def resolve(self, raw: Any) -> Step:
@@ -364,10 +278,15 @@ class _Reader:
             raise self.error("options", str(exc)) from None
         highlight = self.read_highlight(raw.get("highlight", {}), layout)
         try:
-            caption = fill_caption(template, layout, highlight.time)
+            partial = fill_layout_fields(template, layout, highlight.time)
         except ValueError as exc:
             raise self.error("caption", str(exc)) from None
-        return Step(caption, self.batch, self.options, self.training, self.tab, highlight)
+        for name in template_names(partial):
+            run = name.partition(".")[0]
+            if self.training is None or run not in self.training.runs:
+                raise self.error("caption", f"{{{name}}} needs a training step with run {run}")
+        caption = render(partial, training_fields({}))
+        return Step(caption, self.batch, self.options, self.training, self.tab, highlight, partial)
 
     def read_batch(self, spec: Any) -> Batch:
         if not isinstance(spec, dict):
@@ -423,7 +342,7 @@ class _Reader:
     def read_highlight(self, spec: Any, layout: Layout) -> Highlight:
         if not isinstance(spec, dict):
             raise self.error("highlight", f"must be a JSON object, got {type(spec).__name__}")
-        self.unknown_keys(spec, frozenset(("views", "cells", "time")), "highlight")
+        self.unknown_keys(spec, frozenset(("views", "cells", "time", "walk")), "highlight")
         views = spec.get("views", [])
         if not isinstance(views, list):
             raise self.error("highlight.views", f"must be a list of view names, got {views!r}")
@@ -457,7 +376,12 @@ class _Reader:
                 )
             if not isinstance(time, int) or isinstance(time, bool) or not 0 <= time < steps:
                 raise self.error("highlight.time", f"{time!r} is not a time step 0..{steps - 1}")
-        return Highlight(tuple(views), tuple((int(s), int(t)) for s, t in cells), time)
+        walk = spec.get("walk", False)
+        if not isinstance(walk, bool):
+            raise self.error("highlight.walk", f"must be true or false, got {walk!r}")
+        if walk and time_steps(layout) == 0:
+            raise self.error("highlight.walk", "torch refuses to pack this batch: nothing to walk")
+        return Highlight(tuple(views), tuple((int(s), int(t)) for s, t in cells), time, walk)
 
 
 def _build_batch(source: str, spec: dict[str, Any]) -> Batch:
@@ -488,11 +412,9 @@ def parse_lesson(data: Any, source: str, default_name: str) -> Lesson:
 
 def _read(text: str, source: str, default_name: str) -> Lesson:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LessonError(
-            source, f"malformed JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
+        data = json_files.parse(text, source)
+    except json_files.JsonFileError as exc:
+        raise LessonError(source, exc.problem) from None
     return parse_lesson(data, source, default_name)
 
 
@@ -541,9 +463,7 @@ def load_lesson(name_or_path: str | PathLike[str]) -> Lesson:
             "no such lesson or file (shipped lessons: " + ", ".join(lesson_names()) + ")",
         )
     try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise LessonError(name, f"cannot read it: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise LessonError(name, "cannot read it: not UTF-8 text") from None
+        text = json_files.read_text(path)
+    except json_files.JsonFileError as exc:
+        raise LessonError(name, exc.problem) from None
     return _read(text, path.name, path.stem)
