@@ -8,10 +8,14 @@ runs (5), offscreen (QT_QPA_PLATFORM=offscreen) with a throw-away settings folde
 opens as on a first start:
 
 - python alone: `python -c pass`, the floor under every other row;
-- import torch: context, as the window imports it (padviz.core.layout needs it);
-- import main window: `import padviz.gui.main_window`;
+- import torch: context; the window imports it on a thread once it is shown;
+- bare window shown: a QMainWindow holding one pyqtgraph PlotWidget, shown, at the first
+  event-loop turn after show(): the floor under padviz's window on this Qt stack;
+- import main window: `import padviz.gui.main_window` (without torch: a test checks);
 - window shown: `python -m padviz` with PADVIZ_BENCH_STARTUP set, at the first event-loop
   turn after `window.show()` (see padviz.gui.app.quit_after_first_paint);
+- torch loaded: the same run, once the window's thread has imported torch (it starts after
+  the first paint);
 - first layout painted: the same run, once the explorer's padded view has painted a layout.
 
 To see what an import costs: `python -X importtime -c "import padviz.gui.main_window"`.
@@ -34,16 +38,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_BENCH_ENV = "PADVIZ_BENCH_STARTUP"  # as in padviz.gui.app
 MARK = "import time; print('startup {name}', time.monotonic(), flush=True)"
+BARE_WINDOW = """
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.setCentralWidget(pg.PlotWidget())
+window.resize(1600, 1000)
+window.show()
+def shown():
+    {mark}
+    app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
 # (row label, python arguments, the child's mark that ends the row)
 PROBES = (
     ("python alone", ["-c", MARK.format(name="done")], "done"),
     ("import torch", ["-c", "import torch; " + MARK.format(name="done")], "done"),
+    ("bare window shown", ["-c", BARE_WINDOW.format(mark=MARK.format(name="done"))], "done"),
     (
         "import main window",
         ["-c", "import padviz.gui.main_window; " + MARK.format(name="done")],
         "done",
     ),
     ("window shown", ["-m", "padviz"], "shown"),
+    ("torch loaded", ["-m", "padviz"], "loaded"),
     ("first layout painted", ["-m", "padviz"], "painted"),
 )
 

@@ -26,6 +26,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from shiboken6 import isValid
 
+import padviz.core.document  # noqa: F401  torch is loaded: as in the app once it is up
 from padviz.core.batch import from_lengths
 from padviz.gui import crash_report
 from padviz.gui.explorer import ExplorerPanel

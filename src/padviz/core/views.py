@@ -13,10 +13,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from padviz.core.layout import Layout
+if TYPE_CHECKING:  # a type only: the GUI imports these grids' vocabulary without torch
+    from padviz.core.layout import Layout
 
 EMPTY = 0
 PAD = 1

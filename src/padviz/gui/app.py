@@ -64,12 +64,15 @@ def dispose(window: QWidget) -> None:
 
 
 def quit_after_first_paint(window: MainWindow) -> None:
-    """Print `startup shown T` at the first event-loop turn after show(), then `startup painted
-    T` once the explorer's padded view has finished its first paint with a layout, and quit
-    (after a minute without that paint, quit anyway). T is time.monotonic(), which the parent
-    process can compare with its own clock."""
+    """Print `startup shown T` at the first event-loop turn after show(), `startup loaded T`
+    once torch is imported (padviz.gui.torch_loader), then `startup painted T` once the
+    explorer's padded view has finished its first paint with a layout, and quit (after a
+    minute without that paint, quit anyway). T is time.monotonic(), which the parent process
+    can compare with its own clock."""
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
+
+    from padviz.gui.torch_loader import torch_loader
 
     def mark(name: str) -> None:
         print(f"startup {name} {time.monotonic():.6f}", flush=True)
@@ -87,6 +90,7 @@ def quit_after_first_paint(window: MainWindow) -> None:
 
     # Parented to the window, which keeps the Python object alive as long as itself.
     window.explorer.padded_view.viewport().installEventFilter(FirstPaint(window))
+    torch_loader().when_loaded(lambda: mark("loaded"))  # said once, then let go
     QTimer.singleShot(0, lambda: mark("shown"))
     # Never hang a benchmark or a test; bound to the window, so it dies with it.
     QTimer.singleShot(60_000, window, QApplication.quit)

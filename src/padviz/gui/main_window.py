@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,9 +24,11 @@ from padviz.gui.explorer.panel import VIEW_NAMES
 from padviz.gui.lecture import Lecture
 from padviz.gui.remembered import Remembered
 from padviz.gui.state import AppState
+from padviz.gui.torch_loader import torch_loader
 from padviz.gui.training import TrainingPanel
 
 START_PRESET = "article"
+DEFAULT_SIZE = QSize(1600, 1000)  # where the screen has room for it
 BATCH_FILTER = "padviz batch (*.json);;All files (*)"
 
 
@@ -73,10 +76,27 @@ class MainWindow(QMainWindow):
         self.state.changed.connect(self._update_title)
         self._update_title()
         self.statusBar()
-        self.resize(1600, 1000)
+        self.resize(DEFAULT_SIZE)
         self.remembered = Remembered(report=self.show_error)
         self.lecture = Lecture(self)  # presentation, lessons, time walk; restores the look
         self._restore()
+        self.fit_screen()
+        self.tabs.installEventFilter(self)  # its first paint starts loading torch
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.tabs and event.type() == QEvent.Type.Paint:
+            self.tabs.removeEventFilter(self)
+            QTimer.singleShot(0, torch_loader().start)  # once this paint is on screen
+        return super().eventFilter(watched, event)
+
+    def fit_screen(self) -> None:
+        """No larger than the screen's available area (a projector may have 1280 x 720)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        room = screen.availableGeometry().size()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar, borders
+        self.resize(self.size().boundedTo(room - frame))
 
     # -- tabs ------------------------------------------------------------------------------
     def add_tab(self, key: str, widget: QWidget, title: str) -> int:

@@ -4,7 +4,8 @@ Editors call `set_batch` / `set_options` and follow `changed`; the views, the wa
 time walk and the lecture follow `layoutChanged(document)` and draw what the core computed
 (padviz.core.document). Small batches are computed at once; larger ones on a background
 thread, so the GUI thread never waits, with `computingChanged(True)` meanwhile. Only the
-latest request is ever shown: a result that an edit overtook is dropped.
+latest request is ever shown: a result that an edit overtook is dropped. Until torch is
+loaded (padviz.gui.torch_loader) requests wait, `loading` and `computing` are True.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from padviz.core.batch import Batch, from_lengths
 from padviz.core.errors import PadvizError
 from padviz.core.options import LayoutOptions
+from padviz.gui.torch_loader import torch_loader
 
 if TYPE_CHECKING:
     from padviz.core.document import Document
@@ -71,6 +73,7 @@ class AppState(QObject):
         self._shown = 0  # request number of the document (or failure) now shown
         self._thread: threading.Thread | None = None
         self._queued = False  # a newer request waits for the running thread
+        self._loading = False  # requests wait for torch
         self._delivery = _Delivery(self)
         self._delivery.done.connect(self._delivered)
 
@@ -89,7 +92,12 @@ class AppState(QObject):
 
     @property
     def computing(self) -> bool:
-        return self._thread is not None
+        return self._thread is not None or self._loading
+
+    @property
+    def loading(self) -> bool:
+        """Whether the document waits for torch to load (the first seconds of a run)."""
+        return self._loading
 
     @property
     def current(self) -> bool:
@@ -137,6 +145,13 @@ class AppState(QObject):
         """Build the document of the current batch and options: now for a small batch, on a
         thread for a large one (then `layoutChanged` follows later, unless overtaken)."""
         self._request += 1
+        if self._loading:
+            return  # the latest request is computed once torch is there
+        if not torch_loader().is_loaded():
+            self._loading = True
+            torch_loader().when_loaded(self._torch_loaded)
+            self.computingChanged.emit(True)
+            return
         if padded_cells(self._batch, self._options) <= SYNC_CELLS and self._thread is None:
             request = self._request
             try:
@@ -151,6 +166,11 @@ class AppState(QObject):
             return
         self._start_thread()
         self.computingChanged.emit(True)
+
+    def _torch_loaded(self) -> None:
+        self._loading = False
+        self.computingChanged.emit(False)
+        self.recompute()
 
     def _start_thread(self) -> None:
         request, batch, options = self._request, self._batch, self._options

@@ -34,6 +34,7 @@ from padviz.core.bench_series import STRATEGIES, bench_series
 from padviz.core.errors import PadvizError
 from padviz.gui.bench.controller import BenchController
 from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
+from padviz.gui.torch_loader import torch_loader
 
 SERIES_COLOR_INDEX = {"padded": 0, "packed": 2, "bucketed": 3}
 TABLE_COLUMNS = (
@@ -70,10 +71,9 @@ class BenchPanel(QWidget):
         self.recommendation = QLabel(objectName="benchRecommendation", wordWrap=True)
         self.recommendation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setup_label = QLabel(objectName="benchSetup", wordWrap=True)
-        self.plot = pg.PlotWidget(objectName="benchPlot")
+        self.plot = pg.PlotWidget(objectName="benchPlot", enableMenu=False)
         self.table = QTableWidget(0, len(TABLE_COLUMNS), objectName="benchTable")
         self._build()
-        self._fill_devices()
         self.start_button.clicked.connect(lambda: self.start())
         self.stop_button.clicked.connect(self.stop)
         c = self.controller
@@ -85,6 +85,7 @@ class BenchPanel(QWidget):
         theme_notifier().themeChanged.connect(self.apply_theme)
         self.apply_theme(current_theme())
         self._set_running(False)
+        torch_loader().when_loaded(self._fill_devices)  # Start waits for the device list
         self.recommendation.setText(
             "Press Start to time LSTM training on a pool of sequences, batched padded, packed "
             "and length-bucketed, at several pad ratios on this device."
@@ -99,7 +100,6 @@ class BenchPanel(QWidget):
 
     def _build(self) -> None:
         item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
         item.showGrid(x=True, y=True, alpha=0.2)
         item.setLabel("bottom", "pad ratio (share of the padded tensor that is padding)")
         item.setLabel("left", "time per pool (ms)")
@@ -156,6 +156,7 @@ class BenchPanel(QWidget):
             self.device_combo.addItem(f"{device.id} — {device.name}", device.id)
         # Like "auto": the first accelerator when there is one, else the CPU.
         self.device_combo.setCurrentIndex(1 if self.device_combo.count() > 1 else 0)
+        self._set_running(self.controller.running)
 
     # -- running ---------------------------------------------------------------------------
     def config(self, **overrides: Any) -> dict[str, Any]:
@@ -214,7 +215,7 @@ class BenchPanel(QWidget):
         self.controller.shutdown()
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
+        self.start_button.setEnabled(not running and self.device_combo.count() > 0)
         self.stop_button.setEnabled(running)
         self.settings.setEnabled(not running)
 

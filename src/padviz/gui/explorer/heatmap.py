@@ -87,10 +87,9 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.title = ShrinkingLabel()
         self.addItem(self.title, row=0, col=0, colspan=2)
         axes = {side: TickAxis(side) for side in ("left", "bottom", "top")}
-        self.plot: pg.PlotItem = self.addPlot(row=1, col=0, axisItems=axes)
+        self.plot: pg.PlotItem = self.addPlot(row=1, col=0, axisItems=axes, enableMenu=False)
         self.plot.invertY(True)
         self.plot.hideButtons()
-        self.plot.setMenuEnabled(False)
         self.plot.showAxis("top", False)
         self.vb: pg.ViewBox = self.plot.getViewBox()
         self.vb.setDefaultPadding(0.0)
@@ -136,6 +135,11 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             # a paint dirties the view again and costs a second paint.
             self.vb.updateMatrix()
         self._show_codes()
+
+    def show_placeholder(self, text: str) -> None:
+        """Say `text` in the title while there is no grid yet (torch still loading)."""
+        if self.grid is None:
+            self._set_title(text)
 
     def _frame(self, rows: int, cols: int) -> None:
         """The view's limits and range for a grid of this shape: exactly its cells."""

@@ -34,6 +34,7 @@ from padviz.gui.explorer.views import JaggedView, MaskView, PackedView, PaddedVi
 from padviz.gui.explorer.waste_meter import WasteMeter
 from padviz.gui.explorer.widgets import SteadyLabel
 from padviz.gui.state import SYNC_CELLS, AppState
+from padviz.gui.torch_loader import LOADING
 
 if TYPE_CHECKING:
     from padviz.core.document import Document
@@ -213,7 +214,11 @@ class ExplorerPanel(QWidget):
         self._apply_lit()
 
     def _computing(self, on: bool) -> None:
-        self.computing_label.setText(COMPUTING if on else "")
+        loading = on and self.state.loading
+        self.computing_label.setText((LOADING if loading else COMPUTING) if on else "")
+        if loading:  # the first seconds of a run: say so in the empty views too
+            for view in self.views.values():
+                view.show_placeholder(LOADING)
 
     def _failed(self, message: str) -> None:
         """The batch cannot be laid out: say why; the last good document stays on screen."""
@@ -357,7 +362,8 @@ class ExplorerPanel(QWidget):
 
     def _place_computing_label(self) -> None:
         metrics = self.computing_label.fontMetrics()
-        width, height = metrics.horizontalAdvance(COMPUTING) + 8, metrics.height() + 4
+        text = max(COMPUTING, LOADING, key=metrics.horizontalAdvance)
+        width, height = metrics.horizontalAdvance(text) + 8, metrics.height() + 4
         right = self.views_area.width() - self.show_code_button.width() - 12
         self.computing_label.setGeometry(max(right - width, 0), 0, width, height)
         self.computing_label.raise_()

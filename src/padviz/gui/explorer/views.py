@@ -80,11 +80,12 @@ class PackedView(HeatmapView):
     def __init__(self, parent=None) -> None:
         super().__init__("packed", parent)
         self.setObjectName("packedView")
-        bars = self.addPlot(row=1, col=1, axisItems={"bottom": TickAxis("bottom")})
+        bars = self.addPlot(
+            row=1, col=1, axisItems={"bottom": TickAxis("bottom")}, enableMenu=False
+        )
         self.bars_plot: pg.PlotItem = bars
         bars.invertY(True)
         bars.hideButtons()
-        bars.setMenuEnabled(False)
         bars.setMouseEnabled(x=False, y=True)
         bars.setYLink(self.plot)
         bars.getAxis("left").setStyle(showValues=False)

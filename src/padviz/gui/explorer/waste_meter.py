@@ -5,14 +5,18 @@ millisecond on every edit."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from padviz.core.layout import WasteStats
 from padviz.core.options import ORDERS
 from padviz.gui.explorer.widgets import SteadyLabel
 from padviz.gui.theme import current_theme, qcolor, theme_notifier
+
+if TYPE_CHECKING:
+    from padviz.core.layout import WasteStats  # imports torch
 
 ROWS = (
     ("real tokens", lambda s: f"{s.real_tokens:,}"),

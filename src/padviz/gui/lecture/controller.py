@@ -30,16 +30,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from padviz.core.lessons import LessonError, Step, load_lesson
 from padviz.gui.lecture.appearance import Appearance, follow_font_in_plots, palette_for
 from padviz.gui.lecture.callout import Callout
 from padviz.gui.lecture.interfaces import LectureWindow, Presentable
 from padviz.gui.lecture.player import LessonPlayer
 from padviz.gui.lecture.timewalk import TimeWalk
 from padviz.gui.theme import THEMES, current_theme, set_theme, theme_notifier
+from padviz.gui.torch_loader import torch_loader
 
 if TYPE_CHECKING:
     from padviz.core.document import Document
+    from padviz.core.lessons import Step
     from padviz.gui.remembered import Remembered
 
 LESSON_FILTER = "padviz lesson (*.json);;All files (*)"
@@ -71,6 +72,8 @@ class Lecture(QObject):
         self._step_cells = np.zeros((0, 2), np.int64)
         self._step_time: int | None = None  # the lesson step's time step to light ...
         self._time_waiting = False  # ... once its document is there
+        self._waiting_lesson: tuple[str, int] | None = None  # opened once torch is loaded
+        self._captioned_at = 0.0  # time.monotonic() of the caption's last refill
 
         self.walk = TimeWalk()
         self.player = LessonPlayer()
@@ -105,10 +108,16 @@ class Lecture(QObject):
         self._tab_changed()
 
     def _restore(self, remembered: Remembered) -> None:
-        """The look and the lesson files of the last run; files moved or broken since are
-        dropped from the list."""
+        """The look of the last run now, its lesson files once lessons can be loaded."""
         set_theme(remembered.theme())
         self.appearance.set_zoom(remembered.zoom())
+        torch_loader().when_loaded(self._restore_lesson_files)
+
+    def _restore_lesson_files(self) -> None:
+        """List the lesson files of the last run; files moved or broken since are dropped."""
+        from padviz.core.lessons import LessonError, load_lesson
+
+        remembered = self.window.remembered
         stored = remembered.lesson_files()
         for path in stored:
             try:
@@ -274,10 +283,17 @@ class Lecture(QObject):
 
     def open_lesson(self, key: str, step: int = 0) -> bool:
         """Load a shipped lesson (by name) or a lesson file (by path) and show `step` (from 0).
-        A bad lesson is reported in the window; the current one stays."""
+        A bad lesson is reported in the window; the current one stays. Before torch is
+        loaded the lesson is opened once it is (True: it will be)."""
         if not self.window.maybe_keep_changes():
             self.player.select_current()
             return False
+        if not torch_loader().is_loaded():
+            self._waiting_lesson = (key, step)
+            torch_loader().when_loaded(self._open_waiting_lesson)
+            return True
+        from padviz.core.lessons import LessonError, load_lesson
+
         try:
             lesson = load_lesson(key)
         except LessonError as exc:
@@ -289,6 +305,12 @@ class Lecture(QObject):
             self.window.remembered.save_lesson_files(self.player.files())
         self.player.set_lesson(lesson, key, step)
         return True
+
+    def _open_waiting_lesson(self) -> None:
+        if self._waiting_lesson is not None:
+            key, step = self._waiting_lesson
+            self._waiting_lesson = None
+            self.open_lesson(key, step)
 
     def show_step(self, step: Step) -> None:
         """Put the window in the state the step describes."""

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from padviz.core.lessons import Lesson, Step, shipped_lessons
 from padviz.gui.theme import current_theme
+from padviz.gui.torch_loader import torch_loader
+
+if TYPE_CHECKING:
+    from padviz.core.lessons import Lesson, Step
 
 CAPTION_SCALE = 1.6  # the caption's font relative to the interface font
 CHOOSE = "Choose a lesson…"
@@ -33,9 +37,6 @@ class LessonPlayer(QWidget):
         self.combo.setObjectName("lessonCombo")
         self.combo.setToolTip("Lessons for lecturing; File > Open lesson… adds your own")
         self.combo.addItem(CHOOSE, None)
-        for info in shipped_lessons():
-            number = f"{info.number}. " if info.number is not None else ""
-            self.combo.addItem(f"{number}{info.title}", info.name)
         self.combo.activated.connect(self._chosen)
         self.prev_button = QPushButton("◀  Previous")
         self.prev_button.setObjectName("prevStepButton")
@@ -74,6 +75,15 @@ class LessonPlayer(QWidget):
         layout.addWidget(self.caption)
         self._apply_caption_font()
         self._update()
+        torch_loader().when_loaded(self._list_shipped)
+
+    def _list_shipped(self) -> None:
+        """The shipped lessons, first after CHOOSE (lessons load with torch)."""
+        from padviz.core.lessons import shipped_lessons
+
+        for row, info in enumerate(shipped_lessons(), start=1):
+            number = f"{info.number}. " if info.number is not None else ""
+            self.combo.insertItem(row, f"{number}{info.title}", info.name)
 
     # -- lessons ---------------------------------------------------------------------------------
     def _chosen(self, index: int) -> None:
@@ -91,6 +101,8 @@ class LessonPlayer(QWidget):
 
     def files(self) -> list[str]:
         """The lesson files listed in the combo, in the order added."""
+        from padviz.core.lessons import shipped_lessons
+
         shipped = {info.name for info in shipped_lessons()}
         keys = (self.combo.itemData(i) for i in range(1, self.combo.count()))
         return [key for key in keys if key not in shipped]

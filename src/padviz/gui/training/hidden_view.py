@@ -15,7 +15,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from padviz.core.hidden_truth import describe
 from padviz.gui.theme import Theme, current_theme, qcolor
 
 HEATMAPS = (
@@ -49,8 +48,7 @@ class HiddenStateView(QWidget):
         self.images: dict[str, pg.ImageItem] = {}
         self._splits: list[pg.InfiniteLine] = []
         for col, (name, title) in enumerate(HEATMAPS):
-            plot = self.graphics.addPlot(row=0, col=col, title=title)
-            plot.setMenuEnabled(False)
+            plot = self.graphics.addPlot(row=0, col=col, title=title, enableMenu=False)
             plot.setMouseEnabled(x=False, y=False)
             plot.invertY(True)
             plot.setLabel("bottom", "hidden unit")
@@ -71,8 +69,7 @@ class HiddenStateView(QWidget):
         )
         self.colorbar.setImageItem(list(self.images.values()))
         self.graphics.addItem(self.colorbar, row=0, col=len(HEATMAPS))
-        diff = self.graphics.addPlot(row=0, col=len(HEATMAPS) + 1)
-        diff.setMenuEnabled(False)
+        diff = self.graphics.addPlot(row=0, col=len(HEATMAPS) + 1, enableMenu=False)
         diff.setMouseEnabled(x=False, y=False)
         diff.invertY(True)
         diff.setYLink(self.plots["padded"])
@@ -151,6 +148,8 @@ class HiddenStateView(QWidget):
                 width=truth[f"{name}_diff"],
                 height=BAR_HEIGHT,
             )
+        from padviz.core.hidden_truth import describe  # torch: loaded once the window is up
+
         self.summary.setText(describe(self.truth))
 
     def apply_theme(self, theme: Theme) -> None:

@@ -96,7 +96,6 @@ class TrainingPanel(QWidget):
             keyboardTracking=False,
         )
         self.lr_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.lr_spin.setValue(self.form.base_config()["lr"])
         self.lr_spin.setToolTip("Learning rate: applies from the next step, also while training")
         self.progress_label = QLabel(objectName="progressLabel")
         self._fix_progress_width()
@@ -132,6 +131,15 @@ class TrainingPanel(QWidget):
         self._show_session()
         self._state_changed(self.controller.state.value)
         self._smoothing_changed(self.smoothing_slider.value())
+        if self.form.filled:
+            self._form_filled()
+        else:  # torch is loading: the form fills in soon
+            self.form.filledIn.connect(self._form_filled)
+
+    def _form_filled(self) -> None:
+        self.lr_spin.setValue(self.form.base_config()["lr"])
+        if self._hidden_stale and self.isVisible():
+            self._hidden_debounce.start()
 
     # -- layout ----------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -429,7 +437,7 @@ class TrainingPanel(QWidget):
             self._hidden_debounce.start()
 
     def _request_hidden(self) -> None:
-        if not self.isVisible():
+        if not self.isVisible() or not self.form.filled:
             self._hidden_stale = True
             return
         self._hidden_stale = False

@@ -1,7 +1,8 @@
 """The training settings: task, model, optimizer, data, seed, device and which runs to train.
 
 The choices (tasks, modes, optimizers, length distributions, devices) and the defaults come
-from padviz.core, imported when the form is built; the core validates the config a run gets.
+from padviz.core; those modules import torch, so the form fills in once torch is loaded
+(padviz.gui.torch_loader), disabled until then. The core validates the config a run gets.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_WIDTH
 from padviz.gui.theme import current_theme
+from padviz.gui.torch_loader import torch_loader
 
 RUN_LABELS = {
     "padded-unmasked": "padded, unmasked loss",
@@ -55,59 +58,34 @@ class SettingsForm(QWidget):
     """Edits one TrainConfig (without its mode) and the set of runs (modes) to train."""
 
     changed = Signal()
+    filledIn = Signal()  # the choices and defaults are there (once)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from padviz.core.devices import available_devices
-        from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_WIDTH
-        from padviz.core.models import MODES
-        from padviz.core.tasks import LENGTH_DISTRIBUTIONS, TASKS
-        from padviz.core.training import OPTIMIZERS, TrainConfig
-
         self.setObjectName("trainingSettings")
-        defaults = TrainConfig()
-        self._extra: dict[str, Any] = {"num_threads": None, "nan_at_step": None, "lr": defaults.lr}
+        self._extra: dict[str, Any] = {"num_threads": None, "nan_at_step": None, "lr": 0.0}
 
         self.task_combo = QComboBox(objectName="taskCombo")
-        for name, task in TASKS.items():
-            self.task_combo.addItem(name, name)
-            self.task_combo.setItemData(
-                self.task_combo.count() - 1, task.description, Qt.ItemDataRole.ToolTipRole
-            )
         self.task_help = QLabel(wordWrap=True, objectName="taskHelp")
         self.run_boxes: dict[str, QCheckBox] = {}
-        for mode in MODES:
-            box = QCheckBox(RUN_LABELS.get(mode, mode), objectName=f"run_{mode}")
-            box.setChecked(True)
-            self.run_boxes[mode] = box
-
-        self.embed_spin = _spin(1, MAX_WIDTH, defaults.embed, "embedSpin")
-        self.hidden_spin = _spin(1, MAX_WIDTH, defaults.hidden, "hiddenSpin")
-        self.layers_spin = _spin(1, MAX_LAYERS, defaults.layers, "layersSpin")
+        self.embed_spin = _spin(1, MAX_WIDTH, 1, "embedSpin")
+        self.hidden_spin = _spin(1, MAX_WIDTH, 1, "hiddenSpin")
+        self.layers_spin = _spin(1, MAX_LAYERS, 1, "layersSpin")
         self.bidirectional_box = QCheckBox("bidirectional", objectName="bidirectionalBox")
-        self.bidirectional_box.setChecked(defaults.bidirectional)
         self.optimizer_combo = QComboBox(objectName="optimizerCombo")
-        self.optimizer_combo.addItems(list(OPTIMIZERS))
-        self.batch_spin = _spin(1, MAX_BATCH_SIZE, defaults.batch_size, "batchSizeSpin")
-        self.steps_spin = _spin(1, 10_000_000, defaults.steps, "stepsSpin")
-        self.seed_spin = _spin(0, 2**31 - 1, defaults.seed, "seedSpin")
-        self.min_len_spin = _spin(1, MAX_LENGTH, defaults.min_len, "minLenSpin")
-        self.max_len_spin = _spin(1, MAX_LENGTH, defaults.max_len, "maxLenSpin")
+        self.batch_spin = _spin(1, MAX_BATCH_SIZE, 1, "batchSizeSpin")
+        self.steps_spin = _spin(1, 10_000_000, 1, "stepsSpin")
+        self.seed_spin = _spin(0, 2**31 - 1, 0, "seedSpin")
+        self.min_len_spin = _spin(1, MAX_LENGTH, 1, "minLenSpin")
+        self.max_len_spin = _spin(1, MAX_LENGTH, 1, "maxLenSpin")
         self.distribution_combo = QComboBox(objectName="lengthDistributionCombo")
-        self.distribution_combo.addItems(list(LENGTH_DISTRIBUTIONS))
         self.device_combo = QComboBox(objectName="deviceCombo")
-        for device in available_devices():
-            self.device_combo.addItem(f"{device.id} — {device.name}", device.id)
-        # Like "auto": the first accelerator when there is one, else the CPU.
-        self.device_combo.setCurrentIndex(1 if self.device_combo.count() > 1 else 0)
         self.device_combo.setToolTip("Where the runs train. " + LOCKED_HINT)
         self.locked_label = QLabel(LOCKED_HINT, wordWrap=True, objectName="lockedHint")
         self.locked_label.setVisible(False)
 
         runs = QGroupBox("Runs (same data, same initial weights)")
-        runs_layout = QVBoxLayout(runs)
-        for box in self.run_boxes.values():
-            runs_layout.addWidget(box)
+        self._runs_layout = QVBoxLayout(runs)
         model = QGroupBox("Model and optimizer")
         model_form = QFormLayout(model)
         model_form.addRow("embedding", self.embed_spin)
@@ -132,6 +110,7 @@ class SettingsForm(QWidget):
             layout.addWidget(widget)
         layout.addStretch(1)
         self._editors: list[QWidget] = [runs, data, model]
+        self.setEnabled(False)  # until the choices are there
 
         self.task_combo.currentIndexChanged.connect(self._show_task_help)
         self.min_len_spin.valueChanged.connect(
@@ -140,8 +119,6 @@ class SettingsForm(QWidget):
         self.max_len_spin.valueChanged.connect(
             lambda v: self.min_len_spin.setValue(min(v, self.min_len_spin.value()))
         )
-        for box in self.run_boxes.values():
-            box.toggled.connect(self.changed)
         for spin in (
             self.embed_spin,
             self.hidden_spin,
@@ -161,7 +138,55 @@ class SettingsForm(QWidget):
         ):
             combo.currentIndexChanged.connect(self.changed)
         self.bidirectional_box.toggled.connect(self.changed)
+        torch_loader().when_loaded(self._fill)
+
+    @property
+    def filled(self) -> bool:
+        """Whether the choices and defaults are there (torch is loaded)."""
+        return bool(self.run_boxes)
+
+    def _fill(self) -> None:
+        """The core's choices and TrainConfig's defaults (their modules import torch)."""
+        from padviz.core.devices import available_devices
+        from padviz.core.models import MODES
+        from padviz.core.tasks import LENGTH_DISTRIBUTIONS, TASKS
+        from padviz.core.training import OPTIMIZERS, TrainConfig
+
+        for name, task in TASKS.items():
+            self.task_combo.addItem(name, name)
+            self.task_combo.setItemData(
+                self.task_combo.count() - 1, task.description, Qt.ItemDataRole.ToolTipRole
+            )
+        for mode in MODES:
+            box = QCheckBox(RUN_LABELS.get(mode, mode), objectName=f"run_{mode}")
+            box.setChecked(True)
+            box.toggled.connect(self.changed)
+            self.run_boxes[mode] = box
+            self._runs_layout.addWidget(box)
+        self.optimizer_combo.addItems(list(OPTIMIZERS))
+        self.distribution_combo.addItems(list(LENGTH_DISTRIBUTIONS))
+        for device in available_devices():
+            self.device_combo.addItem(f"{device.id} — {device.name}", device.id)
+        # Like "auto": the first accelerator when there is one, else the CPU.
+        self.device_combo.setCurrentIndex(1 if self.device_combo.count() > 1 else 0)
+        defaults = TrainConfig()
+        for spin, value in (
+            (self.embed_spin, defaults.embed),
+            (self.hidden_spin, defaults.hidden),
+            (self.layers_spin, defaults.layers),
+            (self.batch_spin, defaults.batch_size),
+            (self.steps_spin, defaults.steps),
+            (self.seed_spin, defaults.seed),
+            (self.max_len_spin, defaults.max_len),
+            (self.min_len_spin, defaults.min_len),
+        ):
+            spin.setValue(value)
+        self.bidirectional_box.setChecked(defaults.bidirectional)
+        self._extra["lr"] = defaults.lr
         self._show_task_help()
+        self.setEnabled(True)
+        self.filledIn.emit()
+        self.changed.emit()
 
     # -- reading and writing ---------------------------------------------------------------
     def runs(self) -> list[str]:
