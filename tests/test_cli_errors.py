@@ -98,7 +98,9 @@ def test_a_screenshot_that_cannot_be_written_is_one_line_naming_it(tmp_path, cap
     target.mkdir()  # a folder where the PNG should go: Qt cannot write it
     assert main(["screenshot", "--out", str(target), "--width", "640", "--height", "400"]) == 2
     err = capsys.readouterr().err
-    assert err == f"error: --out {str(target)!r}: cannot write a PNG there\n"
+    assert err == f"error: cannot write {target}: Is a directory\n"
+    assert target.is_dir() and list(target.iterdir()) == []  # untouched, no temporary left
+    assert [p.name for p in tmp_path.iterdir()] == ["taken.png"]
 
 
 # -- bugs --------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from padviz.core.errors import PadvizError
 
-COMMANDS = ("gui", "layout", "train", "bench", "screenshot", "lessons")
+COMMANDS = ("gui", "layout", "train", "bench", "screenshot", "slides", "lessons")
 
 
 class UsageError(PadvizError):
@@ -44,9 +44,29 @@ def build_parser() -> Parser:
     return parser
 
 
+def with_gui_for_a_file(argv: Sequence[str]) -> list[str]:
+    """`padviz [app options] FILE` means `padviz [app options] gui FILE`: a first word that is
+    neither an option nor a command, and names a file, is a file to open."""
+    from padviz.commands.gui import VALUED_APP_OPTIONS
+
+    argv = list(argv)
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        i += 2 if argv[i] in VALUED_APP_OPTIONS else 1
+    if i < len(argv) and argv[i] not in COMMANDS and _names_a_file(argv[i]):
+        argv.insert(i, "gui")
+    return argv
+
+
+def _names_a_file(word: str) -> bool:
+    """A file, not a mistyped command: it exists, or it looks like a path."""
+    return os.path.exists(word) or word.endswith(".json") or os.sep in word
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        words = sys.argv[1:] if argv is None else argv
+        args = build_parser().parse_args(with_gui_for_a_file(words))
         name = args.command or "gui"
         return int(importlib.import_module(f"padviz.commands.{name}").run(args) or 0)
     except BrokenPipeError:

@@ -327,7 +327,7 @@ def test_json_round_trip_property(seqs, with_labels):
     "change, message",
     [
         (lambda d: d.update(version=2), "unsupported padviz-batch version 2"),
-        (lambda d: d.pop("version"), "unsupported padviz-batch version None"),
+        (lambda d: d.pop("version"), "padviz-batch version must be the number 1, got None"),
         (lambda d: d.update(format="other"), "not a padviz batch: format is 'other'"),
         (lambda d: d.update(sequences="1,2"), "'sequences' is a str, not a list"),
         (lambda d: d.pop("sequences"), "'sequences' is missing"),

@@ -73,7 +73,7 @@ def test_unreadable_files_are_session_errors(tmp_path) -> None:
     with pytest.raises(SessionError, match="cannot read"):
         load_session(tmp_path / "missing.json")
     (tmp_path / "nan.json").write_text('{"format": NaN}')
-    with pytest.raises(SessionError, match="not a JSON session"):
+    with pytest.raises(SessionError, match="malformed JSON"):
         load_session(tmp_path / "nan.json")
     with pytest.raises(SessionError, match="cannot write"):
         save_session(_session(), tmp_path / "no" / "such" / "dir.json")

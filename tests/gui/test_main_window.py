@@ -160,3 +160,31 @@ def test_explorer_catches_up_when_its_tab_comes_back(window) -> None:
     assert window.explorer.padded_view.image.image.shape == (7, 3)  # hidden: not redrawn
     window.tabs.setCurrentWidget(window.explorer)
     assert window.explorer.padded_view.image.image.shape == (2, 2)
+
+
+def test_open_takes_any_padviz_file_by_its_format(window, tmp_path) -> None:
+    from padviz.core.lessons import asset
+    from padviz.core.sessions import load_session
+
+    window.ask_unsaved_changes = lambda: "discard"
+    window.state.set_batch(from_lengths([4, 2, 2]))
+    window.training.save_session(tmp_path / "s.json")
+    window.state.set_batch(from_lengths([9]))
+    assert window.open_file(tmp_path / "s.json")
+    assert window.tabs.currentWidget() is window.training
+    assert window.state.batch.lengths == load_session(tmp_path / "s.json").batch.lengths
+    assert "opened the session" in window.statusBar().currentMessage()
+
+    lesson = tmp_path / "mine.json"
+    lesson.write_text(asset("lessons", "packing.json").read_text("utf-8"), encoding="utf-8")
+    assert window.open_file(lesson)
+    assert window.lecture.player.lesson is not None
+    assert window.lecture.player.lesson.title == json.loads(lesson.read_text())["title"]
+    assert str(lesson.resolve()) in window.lecture.player.files()
+
+    other = tmp_path / "other.json"
+    other.write_text('{"format": "something-else"}', encoding="utf-8")
+    before = window.state.batch
+    assert not window.open_file(other)
+    assert "not a padviz file" in window.statusBar().currentMessage()
+    assert window.state.batch is before

@@ -1,8 +1,10 @@
-"""`padviz` / `padviz gui`: open the app."""
+"""`padviz`, `padviz FILE` / `padviz gui [FILE]`: open the app, optionally on a padviz file."""
 
 from __future__ import annotations
 
 import argparse
+
+VALUED_APP_OPTIONS = ("--lesson",)  # app options that take a value (`--lesson NAME`)
 
 
 def add_app_options(parser: argparse.ArgumentParser, *, after_gui: bool = False) -> None:
@@ -23,16 +25,27 @@ def add_app_options(parser: argparse.ArgumentParser, *, after_gui: bool = False)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("gui", help="open the app (the default)")
+    p = sub.add_parser("gui", help="open the app (the default); `padviz FILE` opens a file")
     add_app_options(p, after_gui=True)
+    p.add_argument(
+        "file", nargs="?", metavar="FILE", help="a padviz batch, session or lesson file to open"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from padviz.display import check_display
+
+    check_display()  # before Qt, which would abort
+    # A bad lesson or file is a bad argument: refuse it before any window opens.
     if args.lesson is not None:
-        # A bad lesson is a bad argument: refuse it before any window opens.
         from padviz.core.lessons import load_lesson
 
         load_lesson(args.lesson)
+    opened = None
+    if getattr(args, "file", None) is not None:
+        from padviz.core.padviz_files import read_padviz_file
+
+        opened = read_padviz_file(args.file)
     from padviz.gui.app import run_app
 
-    return run_app(args)
+    return run_app(args, opened)

@@ -39,10 +39,17 @@ from typing import Any, Literal
 
 import numpy as np
 
+from padviz.core import json_files
 from padviz.core.errors import PadvizError
 from padviz.core.files import write_text_atomically
-from padviz.core.limits import MAX_LENGTH, MAX_SEQUENCES
-from padviz.core.options import is_whole, whole_number
+from padviz.core.limits import (
+    MAX_LENGTH,
+    MAX_NAME_CHARS,
+    MAX_SEQUENCES,
+    MAX_TEXT_CHARS,
+    MAX_WORD_CHARS,
+)
+from padviz.core.options import check_text_length, is_whole, whole_number
 from padviz.resources import asset
 
 PAD_ID = 0
@@ -163,6 +170,8 @@ class Batch:
         """Raise BatchError for the first problem found."""
         if not isinstance(self.name, str) or not isinstance(self.description, str):
             raise BatchError("name and description must be strings")
+        check_text_length("name", self.name, MAX_NAME_CHARS, BatchError)
+        check_text_length("description", self.description, MAX_TEXT_CHARS, BatchError)
         whole_number("feature size", self.feature_size, low=1, error=BatchError, none=True)
         _check_lengths(self.lengths, max_length_cap, batch_cap, allow_zero_length)
         if self.n_ids is not None:
@@ -181,6 +190,7 @@ class Batch:
             for i, text in enumerate(self.vocab):
                 if not isinstance(text, str):
                     raise BatchError(f"vocabulary entry {i} is {text!r}, not a string")
+                check_text_length(f"vocabulary entry {i}", text, MAX_WORD_CHARS, BatchError)
         self._check_ids()
         self._check_labels()
 
@@ -504,11 +514,7 @@ def from_json(data: Any) -> Batch:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise BatchError(f"not a padviz batch: format is {fmt!r}, expected {FORMAT!r}")
-    version = data.get("version")
-    if version != VERSION or isinstance(version, bool):
-        raise BatchError(
-            f"unsupported {FORMAT} version {version!r}: this padviz reads version {VERSION}"
-        )
+    json_files.check_version(data.get("version"), VERSION, BatchError, FORMAT)
     unknown = sorted(set(data) - _JSON_KEYS)
     if unknown:
         raise BatchError(f"unknown key {unknown[0]!r} in the batch")
@@ -556,22 +562,17 @@ def save_json(batch: Batch, path: str | PathLike[str]) -> None:
 
 def load_json(path: str | PathLike[str]) -> Batch:
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise BatchError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise BatchError(f"cannot read {path}: not UTF-8 text") from None
+        text = json_files.read_text(path)
+    except json_files.JsonFileError as exc:
+        raise BatchError(str(exc)) from None
     return _loads(text, str(path))
 
 
 def _loads(text: str, where: str) -> Batch:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BatchError(
-            f"{where}: malformed JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
+        data = json_files.parse(text, where)
+    except json_files.JsonFileError as exc:
+        raise BatchError(str(exc)) from None
     try:
         return from_json(data)
     except BatchError as exc:

@@ -11,6 +11,8 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
 
@@ -40,6 +42,36 @@ def write_text_atomically(
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise error(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def replacing(
+    path: str | PathLike[str], *, error: type[PadvizError] = PadvizError
+) -> Iterator[str]:
+    """A temporary file name beside `path` (same suffix, so writers that go by it still work)
+    for a writer that takes a file name (Qt's image, SVG and PDF writers); when the block ends
+    without an error and the writer wrote something, the file is renamed over `path`, else it
+    is removed and `path` is left as it was."""
+    target = Path(path)
+    try:
+        mode = _mode_for(target)
+        fd, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix
+        )
+        os.close(fd)
+    except OSError as exc:
+        raise error(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        yield temporary
+        if os.path.getsize(temporary) == 0:
+            raise error(f"cannot write {target}: nothing was written")
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise error(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def _mode_for(target: Path) -> int:

@@ -19,3 +19,11 @@ MAX_LAYERS = 8  # stacked recurrent layers
 MAX_BATCH_SIZE = 1024  # sequences per training or bench batch
 MAX_BENCH_BATCHES = 64  # batches in one bench pool (buckets)
 MAX_LR = 100.0  # a larger learning rate only overflows
+
+# Files padviz reads (batch, session, lesson) are untrusted: bounded before and while parsing.
+MAX_FILE_BYTES = 128 * 2**20  # a session with 100k steps of curves for 3 runs is ~45 MB
+MAX_JSON_DEPTH = 32  # padviz's own files nest at most 6 deep
+MAX_STRING_CHARS = 10_000  # any one string in a file
+MAX_NAME_CHARS = 200  # a batch's or lesson's name or title
+MAX_TEXT_CHARS = 2_000  # a description or caption
+MAX_WORD_CHARS = 100  # one token's text (a vocabulary word)

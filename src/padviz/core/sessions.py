@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
+from padviz.core import json_files
 from padviz.core.batch import Batch, BatchError, from_json, to_json
 from padviz.core.curves import Curves, CurvesError
 from padviz.core.errors import PadvizError
@@ -78,11 +79,7 @@ def from_dict(data: Any) -> Session:
         raise SessionError(f"a session must be a JSON object, got {type(data).__name__}")
     if data.get("format") != FORMAT:
         raise SessionError(f"not a padviz session: format is {data.get('format')!r}")
-    if data.get("version") != VERSION or isinstance(data.get("version"), bool):
-        raise SessionError(
-            f"unsupported session version {data.get('version')!r} "
-            f"(this padviz reads version {VERSION})"
-        )
+    json_files.check_version(data.get("version"), VERSION, SessionError, "session")
     unknown = sorted(set(data) - _KEYS)
     if unknown:
         raise SessionError(f"unknown key {unknown[0]!r} in the session")
@@ -136,20 +133,13 @@ def save_session(session: Session, path: str | PathLike[str]) -> None:
 
 def load_session(path: str | PathLike[str]) -> Session:
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh, parse_constant=_refuse_constant)
-    except OSError as exc:
-        raise SessionError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SessionError(f"{path}: not a JSON session ({exc})") from None
+        data = json_files.load(path)
+    except json_files.JsonFileError as exc:
+        raise SessionError(str(exc)) from None
     try:
         return from_dict(data)
     except SessionError as exc:
         raise SessionError(f"{path}: {exc}") from None
-
-
-def _refuse_constant(name: str) -> float:
-    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
