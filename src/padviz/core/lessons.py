@@ -41,8 +41,8 @@ Lesson JSON format, version 1::
         "cells": [[2, 4], ...],         [sequence, t]: the sequence's index in the batch as
                                         given, and the column t of the padded tensor
         "time": 4,                      a packed time step: its rows light up (needs packing)
-        "walk": true                    the step plays the packed-time walk (slides: one page
-                                        per time step after the step's own)
+        "walk": true                    the step is about the packed-time walk (Play): its
+                                        slides add one page per time step after its own
       }
     }
 
@@ -216,9 +216,9 @@ class _Reader:
                 f"not a padviz lesson: format is {data.get('format')!r}, expected {FORMAT!r}",
             )
         try:
-            json_files.check_version(data.get("version"), VERSION, PadvizError)
+            json_files.check_version(data.get("version"), VERSION, PadvizError, "lesson")
         except PadvizError as exc:
-            raise self.error("version", str(exc).removeprefix("version ")) from None
+            raise self.error("version", str(exc)) from None
         self.unknown_keys(data, _LESSON_KEYS, "")
         name = data.get("name", default_name)
         if not isinstance(name, str) or not name.strip():
