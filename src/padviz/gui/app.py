@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from padviz.core.padviz_files import PadvizFile
     from padviz.gui.main_window import MainWindow
 
 # Set (to anything) by benchmarks/startup.py: print start-up marks on stdout and quit.
 STARTUP_BENCH_ENV = "PADVIZ_BENCH_STARTUP"
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """Open the main window and run the event loop until it closes."""
+def run_app(args: argparse.Namespace, opened: PadvizFile | None = None) -> int:
+    """Open the main window (on `opened`, a file already read and checked) and run the event
+    loop until it closes."""
     from PySide6.QtWidgets import QApplication
 
     from padviz.gui import crash_report
@@ -36,6 +38,8 @@ def run_app(args: argparse.Namespace) -> int:
         window = MainWindow()
         window.show()
         window.lecture.start(args.lesson, present=args.present)
+        if opened is not None:
+            window.open_padviz_file(opened)
         freeze_startup_objects()
         if os.environ.get(STARTUP_BENCH_ENV):
             quit_after_first_paint(window)
