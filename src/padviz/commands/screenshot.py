@@ -6,13 +6,11 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from padviz.cli import UsageError
 
 MIN_SIZE, MAX_SIZE = 320, 7680
-DOCUMENT_TIMEOUT_S = 60.0  # the longest wait for a large batch's layout
 
 
 def _size(text: str) -> int:
@@ -97,16 +95,8 @@ def _lesson(args: argparse.Namespace) -> tuple[str | None, int]:
 
 
 def grab_window(window, width: int, height: int):
-    """Show the window at this size, let it lay out, wait for the explorer's document (a large
-    batch is computed on a thread) and paint, and return its picture."""
-    from PySide6.QtWidgets import QApplication
+    """Show the window at this size and return its picture once it shows what it should: the
+    explorer's document drawn, a lesson step's training run and its truth view computed."""
+    from padviz.gui.lecture.rendering import grab
 
-    window.resize(width, height)
-    window.show()
-    deadline = time.monotonic() + DOCUMENT_TIMEOUT_S
-    while (not window.state.current or window.explorer.drawing) and time.monotonic() < deadline:
-        QApplication.processEvents()
-        time.sleep(0.005)
-    for _ in range(3):
-        QApplication.processEvents()
-    return window.grab().toImage()
+    return grab(window, width, height)

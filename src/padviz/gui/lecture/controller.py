@@ -8,6 +8,7 @@ its tabs is declared in `interfaces`.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,7 @@ from padviz.gui.lecture.appearance import Appearance, follow_font_in_plots, pale
 from padviz.gui.lecture.callout import Callout
 from padviz.gui.lecture.interfaces import LectureWindow, Presentable
 from padviz.gui.lecture.player import LessonPlayer
+from padviz.gui.lecture.slides_export import SlidesExport
 from padviz.gui.lecture.timewalk import TimeWalk
 from padviz.gui.theme import THEMES, current_theme, set_theme, theme_notifier
 from padviz.gui.torch_loader import torch_loader
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 
 LESSON_FILTER = "padviz lesson (*.json);;All files (*)"
 THEME_TITLES = {"light": "&Light", "dark": "&Dark", "contrast": "&High contrast"}
+CAPTION_EVERY_S = 1.0  # a caption quoting live training numbers changes at most this often
 # Widgets that use the arrow keys themselves: there the arrows do not walk the lesson.
 _ARROW_USERS = (
     QAbstractItemView,
@@ -77,6 +80,7 @@ class Lecture(QObject):
 
         self.walk = TimeWalk()
         self.player = LessonPlayer()
+        self.slides = SlidesExport(window, self._report)
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
@@ -98,6 +102,7 @@ class Lecture(QObject):
         self.player.stepChanged.connect(self.show_step)
         self.walk.timeChanged.connect(self._light_time)
         window.state.layoutChanged.connect(self._document_changed)
+        window.training.resultsChanged.connect(self._results_changed)
         window.tabs.currentChanged.connect(self._tab_changed)
         theme_notifier().themeChanged.connect(self._theme_changed)
         self.appearance.changed.connect(self._font_changed)
@@ -131,6 +136,7 @@ class Lecture(QObject):
         """The window is closing: stop the walk and leave presentation and full screen, so the
         window remembers its normal geometry, not the presentation's."""
         self.walk.set_playing(False)
+        self.slides.cancel()
         self.leave()
 
     # -- actions ---------------------------------------------------------------------------------
@@ -147,6 +153,11 @@ class Lecture(QObject):
         self.open_lesson_action.triggered.connect(self.open_lesson_dialog)
         first_separator = next((a for a in w.file_menu.actions() if a.isSeparator()), None)
         w.file_menu.insertAction(first_separator, self.open_lesson_action)
+        self.slides_action = self._action("Export lesson as &slides…", "exportSlidesAction")
+        self.slides_action.triggered.connect(
+            lambda: self.slides.export_dialog(self.player.lesson, self.player.key)
+        )
+        w.file_menu.insertAction(first_separator, self.slides_action)
 
         self.presentation_action = self._action("&Presentation mode", "presentationAction", ("F5",))
         self.presentation_action.setCheckable(True)
@@ -324,8 +335,10 @@ class Lecture(QObject):
         state.set_options(step.options)
         if step.training is not None:
             w.training.apply_lesson(step.training)
+        self._results_changed()
         if "codeView" in step.highlight.views:
             self.explorer.set_code_visible(True)
+        self.explorer.show_secondary(step.highlight.views)  # before the callouts: shown
         self._call_out(step.highlight.views)
         self._step_cells = step.highlight_cells()
         self._step_time, self._time_waiting = step.highlight.time, True
@@ -333,6 +346,18 @@ class Lecture(QObject):
         if state.current and state.document is not None:
             self._document_changed(state.document)
         # else: the step's document is being computed; _document_changed lights it on arrival
+
+    def _results_changed(self, live: bool = False) -> None:
+        """A caption that quotes the runs follows their numbers: while they train once a
+        second at most (each new text may lay the dock out again), at once when they stop."""
+        step = self.player.step
+        now = time.monotonic()
+        if step is None or not step.states_results:
+            return
+        if live and now - self._captioned_at < CAPTION_EVERY_S:
+            return
+        self._captioned_at = now
+        self.player.show_caption(step.caption_for(self.window.training.run_results()))
 
     def _show_tab(self, key: str) -> None:
         if not self.window.show_tab(key):

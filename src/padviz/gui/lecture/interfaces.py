@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
     from PySide6.QtWidgets import QMenu, QTabWidget
 
     from padviz.core.lessons import TrainingSpec
@@ -22,9 +23,15 @@ class Presentable(Protocol):
 
 
 class LessonTraining(Protocol):
-    """The Training tab, as a lesson step sets it up."""
+    """The Training tab, as a lesson step sets it up and its caption quotes its runs."""
+
+    resultsChanged: SignalInstance  # (bool: more coming) run_results() may have changed
 
     def apply_lesson(self, spec: TrainingSpec) -> None: ...
+
+    def run_results(self) -> dict[str, dict[str, float]]:
+        """mode -> latest values (padviz.core.captions.TRAINING_METRICS) of the runs shown."""
+        ...
 
 
 class LectureWindow(Protocol):

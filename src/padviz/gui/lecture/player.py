@@ -160,6 +160,11 @@ class LessonPlayer(QWidget):
         self.prev_button.setEnabled(lesson is not None and self.index > 0)
         self.next_button.setEnabled(lesson is not None and self.index + 1 < len(lesson.steps))
 
+    def show_caption(self, text: str) -> None:
+        """The step's caption as filled from what is on screen (its training results)."""
+        if self.caption.text() != text:
+            self.caption.setText(text)
+
     # -- look ------------------------------------------------------------------------------------
     def set_presentation(self, on: bool) -> None:
         """In presentation the lesson list gives way to the title and the caption."""

@@ -73,6 +73,7 @@ class TrainingController(QObject):
         # time.perf_counter() (system-wide) when the worker finished the newest step received
         self.last_done_at: float | None = None
         self._hidden_request: int | None = None
+        self.hidden_pending = False  # a hidden-state request waits for its answer
         self._changed: set[int] = set()  # runs with new points since the last poll
         self.poller = WorkerPoller(POLL_MS, self)
         self.poller.on(Records, self._add_records)
@@ -175,6 +176,7 @@ class TrainingController(QObject):
         self._hidden_request = self._client.request_hidden(
             sequences, run if has_run else None, config
         )
+        self.hidden_pending = True
 
     def restore(
         self,
@@ -247,6 +249,7 @@ class TrainingController(QObject):
     def _hidden_answer(self, answer: HiddenAnswer) -> None:
         if answer.request_id != self._hidden_request:
             return  # an older request's answer: a newer one is on its way
+        self.hidden_pending = False
         if answer.error is None:
             self.hiddenReady.emit(answer.arrays)
         else:
@@ -256,6 +259,7 @@ class TrainingController(QObject):
         self.statusMessage.emit(f"error: the training worker failed: {crash.last_line}")
 
     def _died(self, died: Died) -> None:
+        self.hidden_pending = False  # no answer is coming
         self.statusMessage.emit(
             f"error: the training worker stopped unexpectedly (exit code {died.exitcode}); "
             "the curves so far are kept, Start begins again"

@@ -59,6 +59,8 @@ class TrainingPanel(QWidget):
     *_dialog twin for the File menu)."""
 
     statusMessage = Signal(str)
+    # the runs' latest numbers changed (at most ~10 times a second); True: more are coming
+    resultsChanged = Signal(bool)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -292,6 +294,20 @@ class TrainingPanel(QWidget):
         """A lesson step's training (padviz.core.lessons.TrainingSpec: config and runs)."""
         self.set_training(spec.config, spec.runs)
 
+    def run_results(self) -> dict[str, dict[str, float]]:
+        """mode -> latest step, losses and accuracy of each run on screen that was trained with
+        the settings the form shows (what a lesson caption quotes)."""
+        from padviz.core.captions import latest_results
+
+        c = self.controller
+        wanted = {config["mode"]: config for config in self.form.run_configs()}
+        held = zip(c.runs, c.configs, c.curves, strict=True)
+        return latest_results({m: curves for m, cfg, curves in held if wanted.get(m) == cfg})
+
+    def hidden_pending(self) -> bool:
+        """Whether the truth view is about to ask for, or waits for, the hidden states."""
+        return self._hidden_debounce.isActive() or self.controller.hidden_pending
+
     def add_file_actions(self, menu: QMenu) -> None:
         """The File menu's training items: sessions, curve and plot exports, the script."""
         menu.addAction("Open training &session…", self.open_session_dialog)
@@ -331,6 +347,7 @@ class TrainingPanel(QWidget):
             self._hidden_live.stop()
             self._redraw(all_plots=True)
             self._schedule_hidden()
+            self.resultsChanged.emit(False)
 
     def _show_session(self) -> None:
         """Set the plots, table and weights choice up for the controller's runs."""
@@ -344,6 +361,7 @@ class TrainingPanel(QWidget):
         self.metrics.show_runs(labels, colors)
         self.hidden_view.set_runs(labels)
         self._show_faults()
+        self.resultsChanged.emit(False)
 
     def _records_added(self, runs: set[int]) -> None:
         for dirty in self._dirty.values():
@@ -366,6 +384,7 @@ class TrainingPanel(QWidget):
             self._metrics_at = now
             self.metrics.refresh(self.controller.curves, self.controller.steps_per_s)
             self._update_progress()
+            self.resultsChanged.emit(self.controller.state is RunState.RUNNING)
 
     def _show_faults(self) -> None:
         faults = self.controller.faults
