@@ -61,3 +61,17 @@ def with_lengths_allowing_zero(batch: Batch, lengths: list[int]) -> Batch:
     filled = batch.with_lengths([n or 1 for n in lengths])
     seqs = tuple(() if n == 0 else s for s, n in zip(filled.sequences, lengths, strict=True))
     return dataclasses.replace(filled, sequences=seqs)
+
+
+EDITED = " (edited)"
+
+
+def as_edited(batch: Batch) -> Batch:
+    """The batch once the user has edited it: the preset's or file's description no longer
+    describes it, and its name says it was edited."""
+    name = batch.name
+    if name and not name.endswith(EDITED):
+        name += EDITED
+    if name == batch.name and not batch.description:
+        return batch
+    return dataclasses.replace(batch, name=name, description="")

@@ -23,6 +23,7 @@ from padviz.gui.explorer import ExplorerPanel
 from padviz.gui.explorer.panel import VIEW_NAMES
 from padviz.gui.lecture import Lecture
 from padviz.gui.remembered import Remembered
+from padviz.gui.spin_guard import SpinGuard
 from padviz.gui.state import AppState
 from padviz.gui.torch_loader import torch_loader
 from padviz.gui.training import TrainingPanel
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.state.changed.connect(self._update_title)
         self._update_title()
         self.statusBar()
+        self.spin_guard = SpinGuard(self.statusBar().showMessage, self)  # keys spin boxes refuse
         self.resize(DEFAULT_SIZE)
         self.remembered = Remembered(report=self.show_error)
         self.lecture = Lecture(self)  # presentation, lessons, time walk; restores the look

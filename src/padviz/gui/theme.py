@@ -91,7 +91,7 @@ DARK = Theme(
     mask_real=OKABE_ITO["sky_blue"],
     hover=OKABE_ITO["vermillion"],
     lit="#E69F00AA",
-    bar=OKABE_ITO["sky_blue"],
+    bar=OKABE_ITO["blue"],  # light text reads on it and beside it
     error=OKABE_ITO["vermillion"],
     warning=OKABE_ITO["orange"],
     info=OKABE_ITO["sky_blue"],
@@ -216,6 +216,26 @@ def mask_lut(theme: Theme) -> np.ndarray:
     lut[PAD] = rgba(theme.pad)
     lut[REAL] = rgba(theme.mask_real)
     return lut
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two colours, 1 (none) to 21 (black on white)."""
+
+    def luminance(color: str) -> float:
+        channels = np.array(rgba(color)[:3], np.float64) / 255.0
+        linear = np.where(
+            channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4
+        )
+        return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable_on(backgrounds: tuple[str, ...], candidates: tuple[str, ...]) -> str:
+    """The candidate text colour that reads best on the worst of these backgrounds (text that
+    may lie partly on a bar and partly beside it)."""
+    return max(candidates, key=lambda text: min(contrast(text, back) for back in backgrounds))
 
 
 def dark_text(lut: np.ndarray) -> np.ndarray:

@@ -24,7 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.batch import Batch, BatchError, load_preset, parse_lengths, preset_names
-from padviz.core.editing import sequence_text, with_lengths_allowing_zero, with_tokens
+from padviz.core.editing import (
+    as_edited,
+    sequence_text,
+    with_lengths_allowing_zero,
+    with_tokens,
+)
 from padviz.core.errors import PadvizError
 from padviz.gui.explorer.lengths_chart import LengthsChart
 from padviz.gui.explorer.widgets import ErrorLabel
@@ -212,6 +217,8 @@ class BatchEditor(QWidget):
         if batch is self._shown:  # only the options changed
             return
         self._shown = batch
+        # the preset shown, as long as the batch is that preset (an edit renames it)
+        self.preset_combo.setCurrentIndex(max(self.preset_combo.findText(batch.name), 0))
         self.lengths_edit.setText(",".join(map(str, batch.lengths)))
         self.lengths_edit.setCursorPosition(0)
         self.model.set_batch(batch)
@@ -265,7 +272,7 @@ class BatchEditor(QWidget):
     def _edited(self, batch: Batch) -> None:
         self.table_error.clear_error()
         self.lengths_error.clear_error()
-        self.state.set_batch(batch)
+        self.state.set_batch(as_edited(batch))
 
     def _refused(self, message: str) -> None:
         self.table_error.show_error(message)
@@ -273,9 +280,8 @@ class BatchEditor(QWidget):
     def _preset_chosen(self, index: int) -> None:
         if index <= 0:
             return
-        name = self.preset_combo.itemText(index)
-        self.preset_combo.setCurrentIndex(0)
-        self.load_preset(name)
+        self.load_preset(self.preset_combo.itemText(index))
+        self.preset_combo.setCurrentIndex(max(self.preset_combo.findText(self.state.batch.name), 0))
 
     def load_preset(self, name: str) -> None:
         try:

@@ -14,7 +14,7 @@ from padviz.core.views import REAL, JaggedGrid, PackedGrid, PaddedGrid, packed_s
 from padviz.gui.explorer.axes import TickAxis
 from padviz.gui.explorer.cell_items import CellTextItem, MarkLabels
 from padviz.gui.explorer.heatmap import HeatmapView, ShrinkingLabel, scaled_font
-from padviz.gui.theme import Theme, mask_lut
+from padviz.gui.theme import Theme, mask_lut, readable_on
 
 STRIP_MARGIN = 0.8  # room above and below the jagged strip for its labels, in strip heights
 
@@ -159,12 +159,11 @@ class PackedView(HeatmapView):
             axis.setPen(theme.foreground)
             axis.setTextPen(theme.foreground)
         self.bars.setOpts(brush=theme.bar, pen=theme.bar)
+        # a number sits on its bar, beside it (a short bar) or across its end: one colour
+        # that reads on both
+        text = readable_on((theme.bar, theme.background), ("#111111", theme.foreground))
         self.bar_text.set_style(
-            np.ones(256, bool),
-            dark="#111111",
-            light="#111111",
-            muted=theme.muted,
-            grid=theme.background,
+            np.ones(256, bool), dark=text, light=text, muted=theme.muted, grid=theme.background
         )
         if self._summary_look is not None:
             self._set_summary(self._summary_look[0])
