@@ -191,12 +191,13 @@ def isolated_settings(tmp_path, qapp):
 
 @pytest.fixture(autouse=True)
 def no_modal_prompts(monkeypatch):
-    """Closing a window with unsaved changes asks through MainWindow.ask_unsaved_changes, a
-    modal dialog that would hang an offscreen test: answer "discard" unless a test says
-    otherwise (tests of the prompt patch the method themselves)."""
+    """Closing a window with unsaved changes asks through MainWindow.ask_unsaved_changes (and
+    ask_unsaved_curves), modal dialogs that would hang an offscreen test: answer "discard"
+    unless a test says otherwise (tests of the prompt patch the method themselves)."""
     from padviz.gui.main_window import MainWindow
 
     monkeypatch.setattr(MainWindow, "ask_unsaved_changes", lambda self: "discard")
+    monkeypatch.setattr(MainWindow, "ask_unsaved_curves", lambda self: "discard")
 
 
 @pytest.fixture(autouse=True)

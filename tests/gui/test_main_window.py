@@ -92,6 +92,8 @@ def test_a_broken_file_is_reported_in_the_window_and_the_batch_stays(window, tmp
     assert window.state.batch is before
     assert not window.open_file(tmp_path / "missing.json")
     assert "cannot read" in window.statusBar().currentMessage()
+    window.state.set_batch(from_lengths([3, 1]))  # a later edit that works: the error goes
+    assert window.statusBar().currentMessage() == ""
 
 
 @pytest.mark.parametrize(

@@ -155,6 +155,8 @@ def _remember_a_good_run() -> None:
         (keys.OPTIONS, "[1, 2", "skipped the remembered layout options: Expecting"),
         (keys.OPTIONS, json.dumps({"bogus": 1}), "options: unknown key 'bogus'"),
         (keys.OPTIONS, json.dumps({"batch_first": "yes"}), "batch_first must be True or False"),
+        (keys.OPTIONS, json.dumps({"padding_value": 1e19}), "padding_value 1e+19 must lie"),
+        (keys.OPTIONS, json.dumps({"pad_to_multiple_of": 10**9}), "from 1 to 4096 (or None)"),
         (keys.ZOOM, "huge", "skipped the remembered zoom: 'huge' is not a positive number"),
         (keys.ZOOM, "-2", "skipped the remembered zoom: '-2' is not a positive number"),
         (keys.THEME, "sepia", "skipped the remembered theme: 'sepia' is not one of light"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from padviz.gui.main_window import MainWindow
@@ -63,3 +64,36 @@ def test_file_menu_training_items_write_files_and_report_errors(qtbot, tmp_path)
     panel.ask_open_path = lambda title, filters: tmp_path / "padviz-curves.csv"
     actions["Open training session…"].trigger()  # not a session: said in the window
     assert panel.status_label.text().startswith("error:")
+
+
+def test_closing_with_unsaved_curves_asks_and_cancel_keeps_them(qtbot, tmp_path) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.training.set_training(tiny(steps=5), ["packed"])
+    assert not window.training.unsaved_curves()  # nothing trained yet: nothing to lose
+    window.training.start()
+    qtbot.waitUntil(lambda: window.training.controller.state is RunState.FINISHED, timeout=WAIT_MS)
+    assert window.training.unsaved_curves()
+    asked: list[str] = []
+    window.ask_unsaved_curves = lambda: asked.append("curves") or "cancel"
+    assert not window.close()  # cancelled: the window and its curves stay
+    assert asked == ["curves"] and len(window.training.controller.curves[0]) == 5
+
+    window.ask_unsaved_curves = lambda: asked.append("curves") or "save"
+    window.training.ask_save_path = lambda title, name, filters: tmp_path / "s.json"
+    assert window.close()  # saved first, then closed
+    assert asked == ["curves", "curves"] and (tmp_path / "s.json").exists()
+
+
+def test_saved_or_exported_curves_do_not_ask(qtbot, tmp_path) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.training.set_training(tiny(steps=3), ["packed"])
+    window.training.start()
+    qtbot.waitUntil(lambda: window.training.controller.state is RunState.FINISHED, timeout=WAIT_MS)
+    window.training.export_csv(tmp_path / "c.csv")
+    assert not window.training.unsaved_curves()
+    window.ask_unsaved_curves = lambda: pytest.fail("asked about saved curves")
+    assert window.close()

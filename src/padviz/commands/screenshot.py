@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from padviz.cli import UsageError
+from padviz.core.files import replacing
 
 MIN_SIZE, MAX_SIZE = 320, 7680
 
@@ -32,6 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lesson", metavar="NAME", help="show a lesson (a name or a lesson file)")
     p.add_argument("--step", type=int, metavar="K", help="the lesson's step, from 1 (default 1)")
     p.add_argument("--present", action="store_true", help="render in presentation mode")
+    p.add_argument(
+        "--open", metavar="FILE", help="open this padviz batch, session or lesson file first"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,13 +44,18 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out!r}: the screenshot is a PNG, name it FILE.png")
     if not out.parent.is_dir():
         raise UsageError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # Rendered offscreen unless told otherwise: a picture needs no display, nor its libraries.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     from padviz.core.batch import load_preset
 
     batch = load_preset(args.preset) if args.preset else None  # bad names fail before Qt starts
     lesson, step = _lesson(args)
+    opened = None
+    if args.open is not None:  # a bad file fails before Qt starts
+        from padviz.core.padviz_files import read_padviz_file
+
+        opened = read_padviz_file(args.open)
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -63,12 +72,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         if batch is not None:
             window.state.set_batch(batch, edited=False)
+        if opened is not None:
+            window.open_padviz_file(opened)
         if lesson is not None:
             window.lecture.open_lesson(lesson, step=step - 1)
         window.lecture.start(present=args.present)
         image = grab_window(window, args.width, args.height)
-        if not image.save(str(out), "PNG"):
-            raise UsageError(f"--out {args.out!r}: cannot write a PNG there")
+        with replacing(out, error=UsageError) as temporary:
+            if not image.save(temporary, "PNG"):
+                raise UsageError(f"--out {args.out!r}: cannot write a PNG there")
     finally:
         dispose(window)
         settings_dir.cleanup()

@@ -58,10 +58,14 @@ def freeze_startup_objects() -> None:
 
 
 def dispose(window: QWidget) -> None:
-    """Close and delete a window now: pyqtgraph widgets left for interpreter shutdown can
+    """Close and delete a window now, without asking about unsaved work (the user has closed
+    it already, or it was never theirs): pyqtgraph widgets left for interpreter shutdown can
     crash it (seen as a segmentation fault after the last line of output)."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
+    discard = getattr(window, "discard_unsaved", None)  # a main window asks before closing
+    if discard is not None:
+        discard()
     window.close()
     window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

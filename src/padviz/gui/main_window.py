@@ -4,6 +4,7 @@ remembers between runs (`Remembered`)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from padviz.core.batch import BatchError, load_json, load_preset, preset_names, save_json
+from padviz.core.batch import BatchError, load_preset, preset_names, save_json
 from padviz.core.errors import PadvizError
 from padviz.gui.bench import BenchPanel
 from padviz.gui.explorer import ExplorerPanel
@@ -28,9 +29,13 @@ from padviz.gui.state import AppState
 from padviz.gui.torch_loader import torch_loader
 from padviz.gui.training import TrainingPanel
 
+if TYPE_CHECKING:
+    from padviz.core.padviz_files import PadvizFile
+
 START_PRESET = "article"
 DEFAULT_SIZE = QSize(1600, 1000)  # where the screen has room for it
 BATCH_FILTER = "padviz batch (*.json);;All files (*)"
+OPEN_FILTER = "padviz batch, session or lesson (*.json);;All files (*)"
 
 
 def _start_state() -> AppState:
@@ -51,6 +56,7 @@ class MainWindow(QMainWindow):
     def __init__(self, state: AppState | None = None) -> None:
         super().__init__()
         self.state = state if state is not None else _start_state()
+        self._ask_before_closing = True  # about an unsaved batch or curves
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.setCentralWidget(self.tabs)
@@ -83,6 +89,9 @@ class MainWindow(QMainWindow):
         self.lecture = Lecture(self)  # presentation, lessons, time walk; restores the look
         self._restore()
         self.fit_screen()
+        # An error stays until the next edit succeeds (a remembered setting dropped while
+        # restoring, above, is still shown).
+        self.state.changed.connect(self._clear_old_error)
         self.tabs.installEventFilter(self)  # its first paint starts loading torch
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -123,7 +132,7 @@ class MainWindow(QMainWindow):
     # -- menus -----------------------------------------------------------------------------
     def _build_file_menu(self) -> None:
         menu = self.file_menu
-        self.open_action = menu.addAction("&Open batch…", self.open_dialog)
+        self.open_action = menu.addAction("&Open…", self.open_dialog)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -195,20 +204,49 @@ class MainWindow(QMainWindow):
         """Errors are shown in the window (status bar), never only on a terminal."""
         self.statusBar().showMessage(f"error: {message}")
 
+    def _clear_old_error(self) -> None:
+        if self.statusBar().currentMessage().startswith("error: "):
+            self.statusBar().clearMessage()
+
     def open_file(self, path: str | Path) -> bool:
-        """Load a batch file (asking first when there are unsaved changes)."""
-        if not self.maybe_keep_changes():
-            return False
-        path = Path(path)
+        """Open a padviz file of any kind (batch, session or lesson, told by its "format");
+        a bad file is reported in the window."""
+        from padviz.core.padviz_files import read_padviz_file
+
         try:
-            batch = load_json(path)
-        except BatchError as exc:
+            opened = read_padviz_file(path)
+        except PadvizError as exc:
             self.show_error(str(exc))
             return False
-        self.state.set_batch(batch, edited=False)
-        self.state.set_path(path)
+        return self.open_padviz_file(opened)
+
+    def open_padviz_file(self, opened: PadvizFile) -> bool:
+        """Show a file already read: a batch in the explorer, a session in the training lab,
+        a lesson in the lecture (each asks first when the batch has unsaved changes). Before
+        torch is loaded the file is shown once it is (True: it will be)."""
+        if not torch_loader().is_loaded():
+            torch_loader().when_loaded(lambda: self.open_padviz_file(opened))
+            return True
+        path = opened.path
+        if opened.kind == "lesson":
+            if not self.lecture.open_lesson(str(path.resolve())):
+                return False
+        elif not self.maybe_keep_changes():
+            return False
+        elif opened.kind == "session":
+            if not self.maybe_keep_curves():
+                return False
+            try:
+                self.training.restore_session(opened.content)
+            except PadvizError as exc:
+                self.show_error(f"{path}: {exc}")
+                return False
+            self.show_tab("training")
+        else:
+            self.state.set_batch(opened.content, edited=False)
+            self.state.set_path(path)
         self.remembered.add_recent_file(path)
-        self.statusBar().showMessage(f"opened {path}", 5000)
+        self.statusBar().showMessage(f"opened the {opened.kind} {path}", 5000)
         return True
 
     def open_preset(self, name: str) -> bool:
@@ -270,7 +308,7 @@ class MainWindow(QMainWindow):
 
     # -- dialogs (override or patch these in tests) ----------------------------------------
     def ask_open_path(self) -> Path | None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open batch", "", BATCH_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open", "", OPEN_FILTER)
         return Path(path) if path else None
 
     def ask_save_path(self) -> Path | None:
@@ -321,10 +359,40 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Discard: "discard",
         }.get(answer, "cancel")
 
+    def ask_unsaved_curves(self) -> str:
+        """ "save", "discard" or "cancel": what to do with trained curves never saved."""
+        answer = QMessageBox.question(
+            self,
+            "Unsaved training curves",
+            "The trained curves have not been saved. Save the training session first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(answer, "cancel")
+
+    def maybe_keep_curves(self) -> bool:
+        """Like maybe_keep_changes, for the training curves (closing, opening a session)."""
+        if not self._ask_before_closing or not self.training.unsaved_curves():
+            return True
+        answer = self.ask_unsaved_curves()
+        if answer == "save":
+            self.training.save_session_dialog()
+            return not self.training.unsaved_curves()
+        return answer == "discard"
+
+    def discard_unsaved(self) -> None:
+        """Close without asking (a screenshot's or a script's window, not the user's)."""
+        self._ask_before_closing = False
+
     def maybe_keep_changes(self) -> bool:
         """True when it is fine to replace or close the batch: nothing unsaved, or the user
         saved or discarded it; False when they cancelled (or saving failed)."""
-        if not self.state.dirty:
+        if not self.state.dirty or not self._ask_before_closing:
             return True
         answer = self.ask_unsaved_changes()
         if answer == "save":
@@ -337,7 +405,7 @@ class MainWindow(QMainWindow):
         self.bench.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.maybe_keep_changes():
+        if not (self.maybe_keep_changes() and self.maybe_keep_curves()):
             event.ignore()
             return
         self.lecture.finish()  # out of presentation first: the normal window is remembered

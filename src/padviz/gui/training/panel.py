@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from padviz.core.curves import curves_csv
 from padviz.core.errors import PadvizError
-from padviz.core.files import write_text_atomically
+from padviz.core.files import replacing, write_text_atomically
 from padviz.gui.state import AppState
 from padviz.gui.theme import Theme, current_theme, theme_notifier
 from padviz.gui.training.controller import RunState, TrainingController
@@ -43,6 +43,9 @@ from padviz.gui.training.hidden_view import HiddenStateView
 from padviz.gui.training.metrics import MetricsTable
 from padviz.gui.training.plots import LossPlot
 from padviz.gui.training.settings_form import RUN_DASHED, RUN_LABELS, SettingsForm, run_color
+
+if TYPE_CHECKING:
+    from padviz.core.sessions import Session
 
 METRICS_INTERVAL_S = 0.1  # the table's text changes at most 10 times a second
 HIDDEN_LIVE_MS = 2000  # while training, the hidden-state view follows the weights this often
@@ -67,6 +70,8 @@ class TrainingPanel(QWidget):
         self.setObjectName("trainingPanel")
         self.state = state
         self.controller = TrainingController(self)
+        self._curves_saved = True  # no new step since the curves were last saved (or none)
+        self.controller.recordsAdded.connect(self._curves_changed)
         self.form = SettingsForm()
         self._metrics_at = 0.0
         self._hidden_stale = True
@@ -492,33 +497,33 @@ class TrainingPanel(QWidget):
         """Every run's every loss variant and metric, one row per run and step."""
         path = Path(path)
         write_text_atomically(path, curves_csv(self._run_labels()))
+        self.mark_curves_saved()
         return path
 
     def export_plots(self, path: str | Path) -> Path:
         """Both loss plots, side by side with their legends, as a .png or .svg file."""
         path = Path(path)
         suffix = path.suffix.lower()
-        if suffix == ".png":
-            if not self.plots_box.grab().save(str(path)):
-                raise PadvizError(f"cannot write {path}")
-        elif suffix == ".svg":
-            from PySide6.QtSvg import QSvgGenerator
-
-            size = self.plots_box.size()
-            generator = QSvgGenerator()
-            generator.setFileName(str(path))
-            generator.setSize(size)
-            generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
-            generator.setTitle("padviz loss curves")
-            painter = QPainter(generator)
-            try:
-                self.plots_box.render(painter, QPoint())
-            finally:
-                painter.end()
-            if not path.exists():
-                raise PadvizError(f"cannot write {path}")
-        else:
+        if suffix not in (".png", ".svg"):
             raise PadvizError(f"cannot export plots to {path.name!r}: use .png or .svg")
+        with replacing(path) as temporary:
+            if suffix == ".png":
+                if not self.plots_box.grab().save(temporary, "PNG"):
+                    raise PadvizError(f"cannot write {path}")
+            else:
+                from PySide6.QtSvg import QSvgGenerator
+
+                size = self.plots_box.size()
+                generator = QSvgGenerator()
+                generator.setFileName(temporary)
+                generator.setSize(size)
+                generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+                generator.setTitle("padviz loss curves")
+                painter = QPainter(generator)
+                try:
+                    self.plots_box.render(painter, QPoint())
+                finally:
+                    painter.end()
         return path
 
     def current_session(self) -> Any:
@@ -546,14 +551,19 @@ class TrainingPanel(QWidget):
         from padviz.core.sessions import save_session
 
         save_session(self.current_session(), path)
+        self.mark_curves_saved()
         return Path(path)
 
     def open_session(self, path: str | Path) -> None:
-        """Restore a saved session: batch, options, settings, seed, view and curves."""
-        from padviz.core.curves import Curves
+        """Restore a saved session file."""
         from padviz.core.sessions import load_session
 
-        session = load_session(path)
+        self.restore_session(load_session(path))
+
+    def restore_session(self, session: Session) -> None:
+        """Show a session: batch, options, settings, seed, view and curves."""
+        from padviz.core.curves import Curves
+
         self.state.set_batch(session.batch, edited=False)
         self.state.set_options(session.options)
         config = session.config.to_dict()
@@ -566,6 +576,17 @@ class TrainingPanel(QWidget):
         self.controller.restore(runs, [{**config, "mode": m} for m in runs], curves, faults)
         self.metrics.refresh(self.controller.curves, self.controller.steps_per_s)
         self._update_progress()
+        self.mark_curves_saved()  # they are in the file just opened
+
+    def unsaved_curves(self) -> bool:
+        """Whether curves were trained that no saved session or CSV export holds."""
+        return not self._curves_saved and any(len(c) for c in self.controller.curves)
+
+    def mark_curves_saved(self) -> None:
+        self._curves_saved = True
+
+    def _curves_changed(self) -> None:
+        self._curves_saved = False
 
     def export_script(self, path: str | Path, mode: str) -> Path:
         """A standalone plain-torch script reproducing run `mode` of the current settings."""
