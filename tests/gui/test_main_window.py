@@ -190,3 +190,15 @@ def test_open_takes_any_padviz_file_by_its_format(window, tmp_path) -> None:
     assert not window.open_file(other)
     assert "not a padviz file" in window.statusBar().currentMessage()
     assert window.state.batch is before
+
+
+def test_a_session_setting_that_cannot_be_restored_is_said(window, tmp_path) -> None:
+    window.training.save_session(tmp_path / "s.json")
+    data = json.loads((tmp_path / "s.json").read_text())
+    data["training"].update(device="cuda:7", seed=2**40)
+    (tmp_path / "s.json").write_text(json.dumps(data))
+    assert window.open_file(tmp_path / "s.json")
+    message = window.statusBar().currentMessage()
+    assert f"opened the session {tmp_path / 's.json'}" in message
+    assert "device cuda:7 is not present here; using cpu" in message
+    assert f"seed {2**40} is more than its box takes; using 2147483647" in message

@@ -28,6 +28,7 @@ from padviz.gui.spin_guard import SpinGuard
 from padviz.gui.state import AppState
 from padviz.gui.torch_loader import torch_loader
 from padviz.gui.training import TrainingPanel
+from padviz.gui.training.panel import opened_message
 
 if TYPE_CHECKING:
     from padviz.core.padviz_files import PadvizFile
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
             torch_loader().when_loaded(lambda: self.open_padviz_file(opened))
             return True
         path = opened.path
+        notes: list[str] = []
         if opened.kind == "lesson":
             if not self.lecture.open_lesson(str(path.resolve())):
                 return False
@@ -237,7 +239,7 @@ class MainWindow(QMainWindow):
             if not self.maybe_keep_curves():
                 return False
             try:
-                self.training.restore_session(opened.content)
+                notes = self.training.restore_session(opened.content)
             except PadvizError as exc:
                 self.show_error(f"{path}: {exc}")
                 return False
@@ -246,7 +248,9 @@ class MainWindow(QMainWindow):
             self.state.set_batch(opened.content, edited=False)
             self.state.set_path(path)
         self.remembered.add_recent_file(path)
-        self.statusBar().showMessage(f"opened the {opened.kind} {path}", 5000)
+        self.statusBar().showMessage(
+            opened_message(opened.kind, path, notes), 5000 if not notes else 0
+        )
         return True
 
     def open_preset(self, name: str) -> bool:

@@ -10,7 +10,7 @@ field being typed in keeps its keys).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,11 @@ HIDDEN_LIVE_MS = 2000  # while training, the hidden-state view follows the weigh
 SESSION_FILTER = "padviz session (*.json);;All files (*)"
 PRESENTATION_PLOT_SHARE = 0.7  # of the views' height for the plots when presenting
 PROGRESS_TEMPLATE = "finished · step 10000000 of 10000000 · 10000 steps/s per run"
+
+
+def opened_message(kind: str, path: str | Path, notes: Sequence[str]) -> str:
+    """ "opened the session PATH", with what could not be restored as saved."""
+    return f"opened the {kind} {path}" + "".join(f"; {note}" for note in notes)
 
 
 class TrainingPanel(QWidget):
@@ -162,8 +167,7 @@ class TrainingPanel(QWidget):
         controls.addSpacing(12)
         controls.addWidget(QLabel("learning rate"))
         controls.addWidget(self.lr_spin)
-        controls.addSpacing(12)
-        controls.addWidget(self.progress_label, 1)
+        controls.addStretch(1)
         view_bar = QHBoxLayout()
         view_bar.addWidget(QLabel("smoothing"))
         view_bar.addWidget(self.smoothing_slider)
@@ -194,6 +198,7 @@ class TrainingPanel(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(controls)
+        right_layout.addWidget(self.progress_label)  # its own line: on a narrow screen too
         right_layout.addWidget(self.fault_label)
         right_layout.addWidget(self.views_splitter, 1)
 
@@ -286,14 +291,16 @@ class TrainingPanel(QWidget):
         self._hidden_debounce.stop()
         self.controller.shutdown()
 
-    def set_training(self, config: Any, runs: Sequence[str]) -> None:
+    def set_training(self, config: Any, runs: Sequence[str]) -> list[str]:
         """Show a training config (a TrainConfig or its dict; mode ignored) with these runs.
-        Ends a running or paused training first, since its settings are locked."""
+        Ends a running or paused training first, since its settings are locked. Returns the
+        notes of SettingsForm.set_config (what could not be shown as given)."""
         data = config.to_dict() if hasattr(config, "to_dict") else dict(config)
         if self.controller.state in (RunState.RUNNING, RunState.PAUSED):
             self.controller.stop()
-        self.form.set_config(data, runs)
+        notes = self.form.set_config(data, runs)
         self.lr_spin.setValue(float(data["lr"]))
+        return notes
 
     def apply_lesson(self, spec: Any) -> None:
         """A lesson step's training (padviz.core.lessons.TrainingSpec: config and runs)."""
@@ -554,20 +561,21 @@ class TrainingPanel(QWidget):
         self.mark_curves_saved()
         return Path(path)
 
-    def open_session(self, path: str | Path) -> None:
-        """Restore a saved session file."""
+    def open_session(self, path: str | Path) -> list[str]:
+        """Restore a saved session file; returns what restore_session notes."""
         from padviz.core.sessions import load_session
 
-        self.restore_session(load_session(path))
+        return self.restore_session(load_session(path))
 
-    def restore_session(self, session: Session) -> None:
-        """Show a session: batch, options, settings, seed, view and curves."""
+    def restore_session(self, session: Session) -> list[str]:
+        """Show a session: batch, options, settings, seed, view and curves. Returns a note
+        for each setting that could not be restored as saved (a device not present here)."""
         from padviz.core.curves import Curves
 
         self.state.set_batch(session.batch, edited=False)
         self.state.set_options(session.options)
         config = session.config.to_dict()
-        self.set_training(config, session.runs)
+        notes = self.set_training(config, session.runs)
         self.smoothing_slider.setValue(round(session.smoothing * 100))
         self.log_y_box.setChecked(session.log_y)
         runs = list(session.runs)
@@ -577,6 +585,7 @@ class TrainingPanel(QWidget):
         self.metrics.refresh(self.controller.curves, self.controller.steps_per_s)
         self._update_progress()
         self.mark_curves_saved()  # they are in the file just opened
+        return notes
 
     def unsaved_curves(self) -> bool:
         """Whether curves were trained that no saved session or CSV export holds."""
@@ -611,7 +620,10 @@ class TrainingPanel(QWidget):
     def open_session_dialog(self) -> None:
         path = self.ask_open_path("Open session", SESSION_FILTER)
         if path is not None:
-            self._guarded(lambda: self.open_session(path), f"opened the session {path}")
+            self._guarded(
+                lambda: self.open_session(path),
+                lambda notes: opened_message("session", path, notes),
+            )
 
     def export_csv_dialog(self) -> None:
         self._file_action(
@@ -656,13 +668,15 @@ class TrainingPanel(QWidget):
         if path is not None:
             self._guarded(lambda: action(path), done.format(path))
 
-    def _guarded(self, action: Any, done: str) -> None:
+    def _guarded(self, action: Any, done: str | Callable[[Any], str]) -> None:
+        """Run a file action; say `done` (or what it makes of the action's result), or why
+        it failed."""
         try:
-            action()
+            result = action()
         except (PadvizError, OSError) as exc:  # bad input, or a file that cannot be written
             self.show_status(f"error: {exc}")
         else:
-            self.show_status(done)
+            self.show_status(done(result) if callable(done) else done)
 
     def ask_save_path(self, title: str, name: str, filters: str) -> Path | None:
         path, chosen = QFileDialog.getSaveFileName(self, title, name, filters)

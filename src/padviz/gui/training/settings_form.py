@@ -219,15 +219,21 @@ class SettingsForm(QWidget):
     def set_lr(self, lr: float) -> None:
         self._extra["lr"] = lr
 
-    def set_config(self, config: Mapping[str, Any], runs: Sequence[str]) -> None:
-        """Show a TrainConfig's fields (its mode is ignored) and select `runs`.
-
-        A device that is not present here falls back to the first one offered."""
+    def set_config(self, config: Mapping[str, Any], runs: Sequence[str]) -> list[str]:
+        """Show a TrainConfig's fields (its mode is ignored) and select `runs`. Returns a note
+        for each value that cannot be shown as given: a device not present here (the first
+        one offered is used) or a number beyond its box's range."""
+        notes = []
         self._set_combo(self.task_combo, config["task"])
         self._set_combo(self.optimizer_combo, config["optimizer"])
         self._set_combo(self.distribution_combo, config["length_distribution"])
         if self.device_combo.findData(config["device"]) >= 0:
             self._set_combo(self.device_combo, config["device"])
+        elif config["device"] != "auto":
+            notes.append(
+                f"device {config['device']} is not present here; "
+                f"using {self.device_combo.currentData()}"
+            )
         for name, spin in (
             ("embed", self.embed_spin),
             ("hidden", self.hidden_spin),
@@ -238,13 +244,19 @@ class SettingsForm(QWidget):
             ("max_len", self.max_len_spin),
             ("min_len", self.min_len_spin),
         ):
-            spin.setValue(int(config[name]))
+            value = int(config[name])
+            spin.setValue(min(max(value, spin.minimum()), spin.maximum()))  # Qt's are int32
+            if spin.value() != value:
+                notes.append(
+                    f"{name} {config[name]} is more than its box takes; using {spin.value()}"
+                )
         self.bidirectional_box.setChecked(bool(config["bidirectional"]))
         for mode, box in self.run_boxes.items():
             box.setChecked(mode in runs)
         self._extra = {name: config.get(name) for name in ("num_threads", "nan_at_step")}
         self._extra["lr"] = float(config["lr"])
         self.changed.emit()
+        return notes
 
     def set_locked(self, locked: bool) -> None:
         """Lock every setting (a training runs or is paused); the hint says why."""
