@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QSpinBox
 
 from padviz.core.batch import from_lengths
+from padviz.gui.lecture.timewalk import PRESENTING_CAPTION_SCALE
 from padviz.gui.main_window import MainWindow
 from padviz.gui.theme import THEMES, contrast, set_theme
 
@@ -81,3 +82,15 @@ def test_a_spin_box_says_which_field_refused_a_letter(window, qtbot) -> None:
     spin.selectAll()
     qtbot.keyClicks(spin, "4")  # what it takes: no message
     assert spin.text() == "4" and window.spin_guard.last_message == message
+
+
+def test_the_walk_caption_is_a_headline_in_presentation(window) -> None:
+    walk = window.lecture.walk
+    assert walk.caption.font().pointSizeF() == pytest.approx(walk.font().pointSizeF())
+    window.lecture.set_presentation(True)
+    assert walk.caption.font().pointSizeF() == pytest.approx(
+        walk.font().pointSizeF() * PRESENTING_CAPTION_SCALE
+    )
+    assert walk.caption.font().bold()
+    window.lecture.set_presentation(False)
+    assert walk.caption.font().pointSizeF() == pytest.approx(walk.font().pointSizeF())

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # time steps per second
 DEFAULT_SPEED = 1.0
 HINT = "Play walks the LSTM through the packed batch, one time step at a time."
+PRESENTING_CAPTION_SCALE = 1.3  # the caption's font in presentation, relative to the interface
 
 
 class TimeWalk(QWidget):
@@ -28,6 +29,7 @@ class TimeWalk(QWidget):
         self.setObjectName("timeWalk")
         self.document: Document | None = None
         self.time: int | None = None
+        self._presenting = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.advance)
 
@@ -147,13 +149,18 @@ class TimeWalk(QWidget):
 
     # -- look ------------------------------------------------------------------------------------
     def set_presentation(self, on: bool) -> None:
-        """The speed and Clear are set-up controls; play and the slider stay for the talk."""
+        """The speed and Clear are set-up controls; play and the slider stay for the talk, and
+        the caption (what happens at t) grows: on a walk slide it is the headline."""
         self.speed.setVisible(not on)
         self.clear_button.setVisible(not on)
+        self._presenting = on
+        self._apply_caption_font()
 
     def _apply_caption_font(self) -> None:
         font = QFont(self.font())
         font.setBold(True)
+        if self._presenting:
+            font.setPointSizeF(font.pointSizeF() * PRESENTING_CAPTION_SCALE)
         self.caption.setFont(font)
 
     def changeEvent(self, event: QEvent) -> None:
