@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel
 
 from padviz.cli import main
+from padviz.core.captions import NO_RESULT
 from padviz.core.lessons import load_lesson
 from padviz.gui.lecture import rendering
 from padviz.gui.main_window import MainWindow
@@ -83,6 +84,7 @@ def test_every_page_shows_its_step_trained_and_computed(window, tmp_path) -> Non
         assert (image.width(), image.height()) == (1280, 720)
         assert _not_blank(image), page
         assert not [t for t in _visible_texts(window) if "omputing" in t], page
+        assert NO_RESULT not in window.lecture.player.caption.text()  # every number filled
         assert window.lecture.walk.time == page.time
         if page.step == 2:
             lines = window.training.masked_plot.line_items()

@@ -97,7 +97,8 @@ def settle(window: MainWindow) -> None:
     )
     step = lecture.player.step
     on_training = window.tabs.currentWidget() is training
-    if step is not None and step.training is not None and on_training:
+    shows_runs = on_training or (step is not None and step.states_results)
+    if step is not None and step.training is not None and shows_runs:
         end = step.training.config.steps
         results = training.run_results()
         if any(results.get(mode, {}).get("step") != end for mode in step.training.runs):
