@@ -205,3 +205,18 @@ def test_file_menu_exports_the_lesson_as_slides_in_a_child_process(window, qtbot
     assert done.args[0] is False
     message = window.statusBar().currentMessage()
     assert message.startswith("error: cannot export the slides: --lesson ") and "no such" in message
+
+
+def test_closing_the_window_mid_export_stops_it_and_leaves_no_file(window, qtbot, tmp_path):
+    folder = tmp_path / "slides"
+    folder.mkdir()
+    out = folder / "deck.pdf"
+    lecture = window.lecture
+    lecture.open_lesson("packing")
+    lecture.slides.ask_path = lambda name: out
+    lecture.slides_action.trigger()
+    status = window.statusBar()
+    qtbot.waitUntil(lambda: "page 3 of" in status.currentMessage(), timeout=120_000)
+    window.close()  # the lecture cancels the export
+    assert not lecture.slides.running
+    assert list(folder.iterdir()) == []  # the unfinished PDF was removed

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 from pathlib import Path
+from typing import Any
 
 from padviz.cli import UsageError
 
@@ -78,17 +80,31 @@ def run(args: argparse.Namespace) -> int:
         at = f", t={page.time}" if page.time is not None else ""
         print(f"page {k} of {n}: step {page.step + 1}{at}", flush=True)
 
-    size = QSize(width, height)
-    with rendering.offscreen_window() as window:
-        window.lecture.set_theme(THEMES[args.theme])
-        images = rendering.render_lesson(window, args.lesson, size, progress)
-        if folder:
-            out.mkdir(exist_ok=True)
-            count = 0
-            for count, image in enumerate(images, start=1):
-                rendering.write_png(image, out / f"{lesson.name}-{count:02d}.png")
-        else:
-            count = rendering.write_pdf(images, out, size)
+    # Asked to stop (File > Export lesson as slides… when the window closes): stop at the next
+    # wait, so the unfinished file is removed, and exit 2 with a line saying so.
+    previous = signal.signal(signal.SIGTERM, lambda *_: rendering.request_stop())
+    try:
+        count = _render(args, lesson.name, out, folder, QSize(width, height), progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     what = f"{count} PNGs" if folder else f"{count} pages"
     print(f"wrote {out} ({what}, {width} x {height})")
     return 0
+
+
+def _render(
+    args: argparse.Namespace, name: str, out: Path, folder: bool, size: Any, progress: Any
+) -> int:
+    """Draw the pages and write them; the number of pages."""
+    from padviz.gui.lecture import rendering
+
+    with rendering.offscreen_window() as window:
+        window.lecture.set_theme(THEMES[args.theme])
+        images = rendering.render_lesson(window, args.lesson, size, progress)
+        if not folder:
+            return rendering.write_pdf(images, out, size)
+        out.mkdir(exist_ok=True)
+        count = 0
+        for count, image in enumerate(images, start=1):
+            rendering.write_png(image, out / f"{name}-{count:02d}.png")
+        return count

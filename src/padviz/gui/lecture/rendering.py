@@ -13,6 +13,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,6 +36,19 @@ TRAINING_TIMEOUT_S = 1800.0  # the longest wait for a step's training to reach i
 
 class RenderError(PadvizError):
     """The window did not reach what the step describes in time (or a page cannot be written)."""
+
+
+class Stopped(RenderError):
+    """Rendering was asked to stop (`request_stop`)."""
+
+
+_stop = threading.Event()
+
+
+def request_stop() -> None:
+    """Make the rendering under way raise Stopped at its next wait (safe from a signal handler:
+    it only sets a flag, the exception is raised in plain Python code)."""
+    _stop.set()
 
 
 class Page(NamedTuple):
@@ -79,7 +93,11 @@ def offscreen_window() -> Iterator[MainWindow]:
 
 def _wait(done: Callable[[], bool], seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
-    while not done():
+    while True:
+        if _stop.is_set():
+            raise Stopped("stopped before the slides were complete")
+        if done():
+            return
         if time.monotonic() > deadline:
             raise RenderError(f"gave up after {seconds:.0f} s waiting for {what}")
         QApplication.processEvents()
@@ -157,6 +175,7 @@ def render_lesson(
     window.show()
     every = pages(lesson)
     for k, page in enumerate(every, start=1):
+        _wait(lambda: True, 0, "")  # raises if a stop was asked for
         progress(k, len(every), page)
         if lecture.player.index != page.step:
             lecture.player.go_to(page.step)

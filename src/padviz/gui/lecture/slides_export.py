@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 THEME_FLAGS = {"light": "light", "dark": "dark", "contrast": "high-contrast"}  # theme -> --theme
 SIZE = "1920x1080"
+STOP_WAIT_MS = 1000  # how long a cancelled export may take to end
 _PAGE = re.compile(r"^page (\d+) of (\d+)")
 
 
@@ -83,12 +84,15 @@ class SlidesExport(QObject):
         return True
 
     def cancel(self) -> None:
-        """Stop an export (the window is closing); nothing is written."""
+        """Stop an export (the window is closing): the command is asked to end, and removes
+        its unfinished file; one that does not end within a second is killed."""
         process, self._process = self._process, None
         if process is not None:
             process.finished.disconnect(self._finished)
-            process.kill()
-            process.waitForFinished(2000)
+            process.terminate()
+            if not process.waitForFinished(STOP_WAIT_MS):
+                process.kill()
+                process.waitForFinished(STOP_WAIT_MS)
             process.deleteLater()
 
     def _show(self, text: str, timeout_ms: int = 0) -> None:
