@@ -157,7 +157,7 @@ class Step:
     training: TrainingSpec | None
     tab: str
     highlight: Highlight
-    template: str = ""  # the caption with its layout figures in and its {run.metric}s not yet
+    template: str  # the caption with its layout figures in and its {run.metric}s not yet
 
     @property
     def states_results(self) -> bool:
