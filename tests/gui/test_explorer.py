@@ -273,13 +273,18 @@ def test_presentation_hides_the_editors(explorer) -> None:
     assert explorer.editor_column.isVisible()
 
 
-def test_presentation_gives_the_views_the_room_but_keeps_the_waste_table(explorer) -> None:
+def test_presentation_gives_the_views_the_room_unless_a_step_calls_a_panel_out(
+    explorer,
+) -> None:
     explorer.set_presentation(True)
     assert not explorer.hover_label.isVisible()
-    assert not explorer.waste.label.isVisible()
-    assert explorer.waste.table.isVisible()  # lessons highlight "wasteTable"
+    assert not explorer.waste.isVisible() and not explorer.jagged_view.isVisible()
+    explorer.show_secondary(["paddedView", "wasteTable"])  # a lesson step's callouts
+    assert explorer.waste.table.isVisible() and not explorer.waste.label.isVisible()
+    assert not explorer.jagged_view.isVisible()
     explorer.set_presentation(False)
     assert explorer.hover_label.isVisible() and explorer.waste.label.isVisible()
+    assert explorer.jagged_view.isVisible()
 
 
 def test_axis_labels_follow_the_theme_foreground(explorer) -> None:

@@ -17,6 +17,9 @@ from padviz.gui.theme import qcolor
 
 MAX_TEXT_CELLS = 4000  # never lay out more cell texts than this in one paint
 MIN_LINE_PX = 10.0  # draw cell separators only when cells are at least this big
+# Cell text is written in the view's font or, where cells are too small for it, in one of
+# these smaller sizes: on a projector a slightly smaller number beats no number.
+TEXT_SCALES = (1.0, 0.85, 0.7)
 
 
 class CellSource(Protocol):
@@ -103,11 +106,22 @@ class CellTextItem(pg.GraphicsObject):
         painter.resetTransform()
         if cw >= MIN_LINE_PX and ch >= MIN_LINE_PX and (r1 - r0) + (c1 - c0) < 2 * MAX_TEXT_CELLS:
             self._paint_lines(painter, tf, r0, r1, c0, c1)
-        fm = QFontMetricsF(self._font)
-        fits = ch >= fm.height() * 0.95 and cw >= fm.averageCharWidth() * 1.6
-        if fits and (r1 - r0) * (c1 - c0) <= MAX_TEXT_CELLS:
-            self._paint_text(painter, tf, fm, r0, r1, c0, c1)
+        font = self.fitting_font(cw, ch)
+        if font is not None and (r1 - r0) * (c1 - c0) <= MAX_TEXT_CELLS:
+            self._paint_text(painter, tf, font, r0, r1, c0, c1)
         painter.restore()
+
+    def fitting_font(self, cell_width: float, cell_height: float) -> QFont | None:
+        """The largest of the TEXT_SCALES of the font whose text fits cells this size (in
+        pixels), or None: then no text is written."""
+        for scale in TEXT_SCALES:
+            font = QFont(self._font)
+            if scale != 1.0:
+                font.setPointSizeF(self._font.pointSizeF() * scale)
+            fm = QFontMetricsF(font)
+            if cell_height >= fm.height() * 0.95 and cell_width >= fm.averageCharWidth() * 1.6:
+                return font
+        return None
 
     def _paint_lines(self, painter: QPainter, tf, r0: int, r1: int, c0: int, c1: int) -> None:
         pen = QPen(self._colors[3])
@@ -120,8 +134,11 @@ class CellTextItem(pg.GraphicsObject):
         for c in range(left, right + 1):
             painter.drawLine(tf.map(pg.Point(c, top)), tf.map(pg.Point(c, bottom)))
 
-    def _paint_text(self, painter: QPainter, tf, fm, r0: int, r1: int, c0: int, c1: int) -> None:
+    def _paint_text(
+        self, painter: QPainter, tf, font: QFont, r0: int, r1: int, c0: int, c1: int
+    ) -> None:
         src = self._source
+        fm = QFontMetricsF(font)
         rr, cc = np.mgrid[r0:r1, c0:c1]
         rr, cc = rr.ravel(), cc.ravel()
         codes = src.codes[rr, cc]
@@ -133,8 +150,8 @@ class CellTextItem(pg.GraphicsObject):
         cell = tf.mapRect(QRectF(0, 0, 1, 1))
         two_lines = cell.height() >= 2.2 * fm.height()
         subs = src.sublabels(rr, cc) if two_lines else None
-        small = QFont(self._font)
-        small.setPointSizeF(max(self._font.pointSizeF() * 0.72, 5.0))
+        small = QFont(font)
+        small.setPointSizeF(max(font.pointSizeF() * 0.72, 5.0))
         fm_small = QFontMetricsF(small)
         width = cell.width() - 2
         dark, light, muted, _ = self._colors
@@ -149,7 +166,7 @@ class CellTextItem(pg.GraphicsObject):
                 text = fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
                 if len(text) <= 1:
                     continue
-            painter.setFont(self._font)
+            painter.setFont(font)
             if subs is None:
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
                 continue

@@ -44,6 +44,8 @@ VIEW_NAMES = ("padded", "mask", "packed", "jagged")
 EXPORT_FORMATS = ("png", "svg")
 CODE_MIN_WIDTH = 360
 COMPUTING = "computing…"
+JAGGED_MIN_PX, JAGGED_MAX_PX = 100, 170  # one strip and its labels need no more
+SECONDARY_SCALE = 0.75  # the legend and waste table's type in presentation, of its large type
 
 
 class ExplorerPanel(QWidget):
@@ -66,6 +68,9 @@ class ExplorerPanel(QWidget):
         self._step_timer.setSingleShot(True)
         self._step_timer.timeout.connect(self._next_step)
         self._lit: tuple[str, object] | None = None  # ("time", t) or ("cells", array)
+        self._presenting = False
+        self._called_out: frozenset[str] = frozenset()  # secondary panels a lesson step names
+        self._in_lesson = False  # a lesson step was shown: its caption says what the header says
         self.current_view = "padded"
 
         self.padded_view = PaddedView()
@@ -117,7 +122,7 @@ class ExplorerPanel(QWidget):
         tabs.addTab(self.editor, "Batch")
         tabs.addTab(self.generator, "Generate")
         tabs.addTab(self.text_box, "Text")
-        column = QWidget()
+        column = _EditorColumn()
         col_layout = QVBoxLayout(column)
         col_layout.setContentsMargins(0, 0, 0, 0)
         col_layout.addWidget(tabs, 1)
@@ -144,7 +149,8 @@ class ExplorerPanel(QWidget):
         middle.addWidget(self.jagged_view)
         middle.setStretchFactor(0, 5)
         middle.setStretchFactor(1, 1)
-        self.jagged_view.setMinimumHeight(140)
+        self.jagged_view.setMinimumHeight(JAGGED_MIN_PX)
+        self.jagged_view.setMaximumHeight(JAGGED_MAX_PX)  # the heatmaps get the rest
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.waste, 0)
@@ -324,12 +330,35 @@ class ExplorerPanel(QWidget):
 
     def set_presentation(self, on: bool) -> None:
         """Hide the editing controls, the code, the hover hint and the one-line waste summary
-        so the views fill the space (the waste table stays: lessons highlight it)."""
+        so the views fill the space; the secondary panels give way too, unless a lesson step
+        calls them out (`show_secondary`)."""
+        self._presenting = on
         self.editor_column.setVisible(not on)
         self.hover_label.setVisible(not on)
         self.waste.label.setVisible(not on)
         self.show_code_button.setVisible(not on)
         self.code_panel.setVisible(not on and self.show_code_button.isChecked())
+        self.legend.hover_item = not on  # nobody hovers on a projector
+        self.legend.set_scale(SECONDARY_SCALE if on else 1.0)
+        self.waste.table.set_scale(SECONDARY_SCALE if on else 1.0)
+        self._show_secondaries()
+
+    def show_secondary(self, names: Iterable[str]) -> None:
+        """The secondary panels (SECONDARY: jagged strip, waste table, pitfalls) that a lesson
+        step names by object name: in presentation only these are shown, so the heatmaps get
+        the room first."""
+        self._called_out = frozenset(names)
+        self._in_lesson = True
+        self._show_secondaries()
+
+    def _show_secondaries(self) -> None:
+        def shown(*names: str) -> bool:
+            return not self._presenting or not self._called_out.isdisjoint(names)
+
+        self.jagged_view.setVisible(shown("jaggedView"))
+        self.waste.setVisible(shown("wasteTable", "wasteLabel"))
+        self.pitfall_panel.set_allowed(shown("pitfallPanel"))
+        self.batch_info.setVisible(not (self._presenting and self._in_lesson))  # caption says it
 
     def export_view(self, name: str, path: str | Path) -> Path:
         """Write view `name` (one of VIEW_NAMES) to a .png (pyqtgraph's ImageExporter, at twice
@@ -379,6 +408,19 @@ class ExplorerPanel(QWidget):
             self.code_panel.apply_font()
             self.legend.updateGeometry()
         super().changeEvent(event)
+
+
+class _EditorColumn(QWidget):
+    """The editors, in a scroll area that sizes them to its viewport. Said plainly: no height
+    for width. A wrapped error line (the lengths field's) gave the column one, and the scroll
+    area then made it as tall as everything would like (~1000 px), pushing the layout options
+    out of view."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+    def heightForWidth(self, _width: int) -> int:
+        return -1  # what QScrollArea asks when the layout has a height for width
 
 
 def _write_svg(widget: QWidget, path: Path, title: str) -> None:

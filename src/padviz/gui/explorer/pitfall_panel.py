@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout
 
 from padviz.core.pitfalls import Pitfall
-from padviz.gui.theme import Theme, current_theme, theme_notifier
+from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
+
+BORDER_PX = 2
+HINT_LINES = 4  # the panel asks for room for up to this many lines; more scroll
 
 
 class PitfallPanel(QFrame):
     """pitfallPanel: visible while there is something to say (pitfalls, or a batch that could
-    not be laid out), hidden otherwise."""
+    not be laid out) and it is allowed (`set_allowed`: presentation may not want it)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("pitfallPanel")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         self.label = QLabel()
@@ -35,6 +38,7 @@ class PitfallPanel(QFrame):
         self.pitfalls: list[Pitfall] = []
         self._torch_error: str | None = None
         self._failure: str | None = None
+        self._allowed = True
         theme_notifier().themeChanged.connect(self._apply_theme)
         self._apply_theme(current_theme())
         self.hide()
@@ -49,11 +53,31 @@ class PitfallPanel(QFrame):
         self._failure = failure
         self._render(current_theme())
 
+    def sizeHint(self) -> QSize:
+        """Room for the whole text up to HINT_LINES lines (a scroll area alone asks little)."""
+        hint = super().sizeHint()
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom() + 8
+        width = max(self.width() - 16, 200)
+        lines = self.label.fontMetrics().height() * HINT_LINES
+        return QSize(hint.width(), min(self.label.heightForWidth(width), lines) + margins)
+
+    def set_allowed(self, allowed: bool) -> None:
+        """Whether the panel may show at all (it still shows only with something to say)."""
+        self._allowed = allowed
+        self.setVisible(allowed and bool(self.label.text()))
+
     def _apply_theme(self, theme: Theme) -> None:
-        self.setStyleSheet(
-            f"#pitfallPanel {{ border: 2px solid {theme.warning}; border-radius: 4px; }}"
-        )
         self._render(theme)
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        """The border in the theme's warning colour, painted: a style sheet would stop the
+        panel from following the application font (presentation's large type)."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(qcolor(current_theme().warning), BORDER_PX))
+        half = BORDER_PX / 2
+        painter.drawRoundedRect(self.rect().toRectF().adjusted(half, half, -half, -half), 4, 4)
 
     def _render(self, theme: Theme) -> None:
         colors = {"error": theme.error, "warning": theme.warning, "info": theme.info}
@@ -74,4 +98,4 @@ class PitfallPanel(QFrame):
         text = "".join(parts)
         if text != self.label.text():
             self.label.setText(text)
-        self.setVisible(bool(parts))
+        self.setVisible(self._allowed and bool(parts))

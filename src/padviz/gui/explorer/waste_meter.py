@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from padviz.core.options import ORDERS
@@ -18,6 +18,8 @@ from padviz.gui.theme import current_theme, qcolor, theme_notifier
 if TYPE_CHECKING:
     from padviz.core.layout import WasteStats  # imports torch
 
+# Room around the figures: a lesson's callout frame (5 px) is drawn over the table's edge.
+MARGIN_PX = 8
 ROWS = (
     ("real tokens", lambda s: f"{s.real_tokens:,}"),
     ("pad cells", lambda s: f"{s.pad_cells:,}"),
@@ -58,11 +60,26 @@ class WasteTable(QWidget):
         self.stats: dict[str, WasteStats] = {}
         self.current = "given"
         self.buckets = 2
+        self.scale = 1.0
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         theme_notifier().themeChanged.connect(self._theme_changed)
 
     def _theme_changed(self, _theme: object) -> None:
         self.update()
+
+    def set_scale(self, scale: float) -> None:
+        """Draw at `scale` times the widget's font (presentation makes secondary panels
+        smaller than its large type, so the heatmaps keep the room)."""
+        if scale != self.scale:
+            self.scale = scale
+            self.updateGeometry()
+            self.update()
+
+    def text_font(self) -> QFont:
+        font = QFont(self.font())
+        if self.scale != 1.0:
+            font.setPointSizeF(font.pointSizeF() * self.scale)
+        return font
 
     def set_stats(self, stats: dict[str, WasteStats], current: str, buckets: int) -> None:
         before = self.sizeHint()
@@ -76,9 +93,9 @@ class WasteTable(QWidget):
         return [names[o] + (" ◀" if o == self.current else "") for o in ORDERS]
 
     def _column_widths(self) -> tuple[float, float]:
-        bold = QFont(self.font())
+        bold = QFont(self.text_font())
         bold.setBold(True)
-        fm = self.fontMetrics()
+        fm = QFontMetrics(self.text_font())
         first = max(fm.horizontalAdvance(name) for name, _ in ROWS) + 12
         texts = self._headers() + [fmt(s) for s in self.stats.values() for _, fmt in ROWS]
         other = max((QFontMetricsF(bold).horizontalAdvance(t) for t in texts), default=60) + 16
@@ -86,8 +103,9 @@ class WasteTable(QWidget):
 
     def sizeHint(self) -> QSize:
         first, other = self._column_widths()
-        line = self.fontMetrics().height()
-        return QSize(int(first + 3 * other), int(line * (len(ROWS) + 2.4)))
+        line = QFontMetrics(self.text_font()).height()
+        margin = 2 * MARGIN_PX
+        return QSize(int(first + 3 * other) + margin, int(line * (len(ROWS) + 2.4)) + margin)
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
@@ -97,16 +115,17 @@ class WasteTable(QWidget):
             return
         theme = current_theme()
         p = QPainter(self)
+        p.translate(MARGIN_PX, MARGIN_PX)
         fg, muted = qcolor(theme.foreground), qcolor(theme.muted)
-        line = float(self.fontMetrics().height())
+        line = float(QFontMetrics(self.text_font()).height())
         first, other = self._column_widths()
-        bold = QFont(self.font())
+        bold = QFont(self.text_font())
         bold.setBold(True)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         for k, (order, head) in enumerate(zip(ORDERS, self._headers(), strict=False)):
             x = first + k * other
-            p.setFont(bold if order == self.current else self.font())
+            p.setFont(bold if order == self.current else self.text_font())
             p.setPen(fg)
             p.drawText(QRectF(x, 0, other - 4, line), right, head)
             for r, (_, fmt) in enumerate(ROWS):
@@ -120,7 +139,7 @@ class WasteTable(QWidget):
                 theme,
                 muted,
             )
-        p.setFont(self.font())
+        p.setFont(self.text_font())
         p.setPen(fg)
         for r, (name, _) in enumerate(ROWS):
             p.drawText(QRectF(0, (r + 1) * line, first, line), left, name)

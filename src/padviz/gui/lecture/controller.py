@@ -76,6 +76,7 @@ class Lecture(QObject):
         self._step_time: int | None = None  # the lesson step's time step to light ...
         self._time_waiting = False  # ... once its document is there
         self._waiting_lesson: tuple[str, int] | None = None  # opened once torch is loaded
+        self._step_walks = False  # the lesson step shown lights or plays packed time steps
         self._captioned_at = 0.0  # time.monotonic() of the caption's last refill
 
         self.walk = TimeWalk()
@@ -227,6 +228,7 @@ class Lecture(QObject):
                 panel.set_presentation(on)  # every panel hides its editing controls
         self.player.set_presentation(on)
         self.walk.set_presentation(on)
+        self._tab_changed()
         w.menuBar().setVisible(not on)
         w.statusBar().setVisible(not on)
         self.dock.setTitleBarWidget(QWidget() if on else None)
@@ -339,9 +341,12 @@ class Lecture(QObject):
         if "codeView" in step.highlight.views:
             self.explorer.set_code_visible(True)
         self.explorer.show_secondary(step.highlight.views)  # before the callouts: shown
+        w.training.show_secondary(step.highlight.views)
         self._call_out(step.highlight.views)
         self._step_cells = step.highlight_cells()
         self._step_time, self._time_waiting = step.highlight.time, True
+        self._step_walks = step.highlight.walk or step.highlight.time is not None
+        self._tab_changed()
         state.ensure_document()
         if state.current and state.document is not None:
             self._document_changed(state.document)
@@ -390,8 +395,11 @@ class Lecture(QObject):
         self.explorer.highlight_cells(cells)
 
     def _tab_changed(self, *_args) -> None:
-        """The walk belongs to the explorer: shown (and playing) only on its tab."""
-        self.walk.setVisible(self.window.tabs.currentWidget() is self.explorer)
+        """The walk belongs to the explorer: shown (and playing) only on its tab; in
+        presentation only for a lesson step about time steps (the views keep the room)."""
+        on_explorer = self.window.tabs.currentWidget() is self.explorer
+        wanted = not self.presenting or self._step_walks or self.player.lesson is None
+        self.walk.setVisible(on_explorer and wanted)
 
     def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
         """Arrow keys walk the lesson unless the focused widget uses them itself."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from PySide6.QtCore import SignalInstance
     from PySide6.QtWidgets import QMenu, QTabWidget
 
@@ -28,6 +30,10 @@ class LessonTraining(Protocol):
     resultsChanged: SignalInstance  # (bool: more coming) run_results() may have changed
 
     def apply_lesson(self, spec: TrainingSpec) -> None: ...
+
+    def show_secondary(self, names: Sequence[str]) -> None:
+        """The widgets a step calls out: in presentation secondary ones show only then."""
+        ...
 
     def run_results(self) -> dict[str, dict[str, float]]:
         """mode -> latest values (padviz.core.captions.TRAINING_METRICS) of the runs shown."""

@@ -8,11 +8,13 @@ are computed by padviz.core.hidden_truth in the training worker; this view only 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from padviz.gui.theme import Theme, current_theme, qcolor
@@ -24,6 +26,7 @@ HEATMAPS = (
 )
 COLORMAP = "CET-CBD1"  # diverging and colour-blind safe, centred on h = 0
 BAR_HEIGHT = 0.36
+TICK_LINE = 1.15  # a sequence's label needs this many text lines of height, or it is skipped
 
 
 class HiddenStateView(QWidget):
@@ -74,7 +77,6 @@ class HiddenStateView(QWidget):
         diff.invertY(True)
         diff.setYLink(self.plots["padded"])
         diff.getAxis("left").setStyle(showValues=False)
-        diff.setLabel("bottom", "max |h − h_alone|")
         self.diff_plot = diff
         self.bars: dict[str, pg.BarGraphItem] = {}
         for name, offset in (("padded", -BAR_HEIGHT / 2), ("packed", BAR_HEIGHT / 2)):
@@ -82,6 +84,8 @@ class HiddenStateView(QWidget):
             bars.setProperty("offset", offset)
             diff.addItem(bars)
             self.bars[name] = bars
+        # Label only as many sequences as fit: 8 labels in 30 px overlapped before.
+        self.plots["padded"].getViewBox().sigResized.connect(self._label_sequences)
         self.graphics.ci.layout.setColumnStretchFactor(len(HEATMAPS) + 1, 1)
         for col in range(len(HEATMAPS)):
             self.graphics.ci.layout.setColumnStretchFactor(col, 2)
@@ -125,21 +129,21 @@ class HiddenStateView(QWidget):
         lengths = truth["lengths"]
         width = truth["padded"].shape[1]
         directions = int(truth["directions"])
-        ticks = [[(i, f"seq {i} · len {n}") for i, n in enumerate(lengths.tolist())]]
         scale = max(float(truth["scale"]), 1e-6)
         self.colorbar.setLevels((-scale, scale))
         for name, _title in HEATMAPS:
             self.images[name].setImage(np.ascontiguousarray(truth[name].T), levels=(-scale, scale))
             self.images[name].setRect(0, -0.5, width, len(lengths))
             self.plots[name].setXRange(0, width, padding=0)
-        self.plots["padded"].getAxis("left").setTicks(ticks)
+        self._label_sequences()
         self.plots["padded"].setYRange(-0.5, len(lengths) - 0.5, padding=0)
         for split in self._splits:
             split.setVisible(directions == 2)
             split.setValue(width / 2)
-        suffix = " (forward | backward)" if directions == 2 else ""
-        for name, title in HEATMAPS:
-            self.plots[name].setTitle(title + suffix)
+        # Under the plots, not in their titles: a title's width is each column's minimum.
+        unit = "hidden unit (forward | backward)" if directions == 2 else "hidden unit"
+        for name, _title in HEATMAPS:
+            self.plots[name].setLabel("bottom", unit)
         rows = np.arange(len(lengths), dtype=np.float64)
         for name, bars in self.bars.items():
             bars.setOpts(
@@ -151,6 +155,23 @@ class HiddenStateView(QWidget):
         from padviz.core.hidden_truth import describe  # torch: loaded once the window is up
 
         self.summary.setText(describe(self.truth))
+
+    def label_step(self) -> int:
+        """Every how many sequences a row label is written: 1 while each row is tall enough
+        for its label, more where the rows are thinner (labels never overlap)."""
+        rows = 0 if self.truth is None else len(self.truth["lengths"])
+        height = self.plots["padded"].getViewBox().height()
+        axis_font = self.plots["padded"].getAxis("left").style.get("tickFont") or self.font()
+        line = QFontMetricsF(axis_font).height() * TICK_LINE
+        return max(1, math.ceil(rows * line / max(height, 1.0)))
+
+    def _label_sequences(self) -> None:
+        if self.truth is None:
+            return
+        step = self.label_step()
+        lengths = self.truth["lengths"].tolist()
+        ticks = [(i, f"seq {i} · len {n}") for i, n in enumerate(lengths) if i % step == 0]
+        self.plots["padded"].getAxis("left").setTicks([ticks])
 
     def apply_theme(self, theme: Theme) -> None:
         self.graphics.setBackground(qcolor(theme.background))
@@ -165,8 +186,9 @@ class HiddenStateView(QWidget):
         colors = {"padded": theme.series[1], "packed": theme.series[2]}
         for name, bars in self.bars.items():
             bars.setOpts(brush=pg.mkBrush(qcolor(colors[name])), pen=pg.mkPen(None))
-        self.diff_plot.setTitle(
-            f"distance from alone: <span style='color:{colors['padded']}'>■ padded</span> "
+        self.diff_plot.setTitle("distance from alone", color=theme.foreground)
+        self.diff_plot.setLabel(
+            "bottom",
+            f"max |h − h_alone|: <span style='color:{colors['padded']}'>■ padded</span> "
             f"<span style='color:{colors['packed']}'>■ packed</span>",
-            color=theme.foreground,
         )

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 METRICS_INTERVAL_S = 0.1  # the table's text changes at most 10 times a second
 HIDDEN_LIVE_MS = 2000  # while training, the hidden-state view follows the weights this often
 SESSION_FILTER = "padviz session (*.json);;All files (*)"
-PRESENTATION_PLOT_SHARE = 0.7  # of the views' height for the plots when presenting
+PRESENTATION_PLOT_SHARE = 0.45  # of the height for the plots beside a called-out truth view
 PROGRESS_TEMPLATE = "finished · step 10000000 of 10000000 · 10000 steps/s per run"
 
 
@@ -81,6 +81,8 @@ class TrainingPanel(QWidget):
         self._metrics_at = 0.0
         self._hidden_stale = True
         self._last_redrawn: LossPlot | None = None
+        self._presenting = False
+        self._called_out: frozenset[str] = frozenset()  # what the lesson step calls out
 
         # controls
         self.start_button = QPushButton("Start", objectName="startButton")
@@ -169,7 +171,8 @@ class TrainingPanel(QWidget):
         controls.addWidget(self.lr_spin)
         controls.addStretch(1)
         view_bar = QHBoxLayout()
-        view_bar.addWidget(QLabel("smoothing"))
+        self._smoothing_title = QLabel("smoothing")
+        view_bar.addWidget(self._smoothing_title)
         view_bar.addWidget(self.smoothing_slider)
         view_bar.addWidget(self.smoothing_label)
         view_bar.addSpacing(12)
@@ -329,11 +332,28 @@ class TrainingPanel(QWidget):
         menu.addAction("Export training scrip&t…", self.export_script_dialog)
 
     def set_presentation(self, on: bool) -> None:
-        """Hide the settings so the plots and views fill the tab; the loss plots get most of
-        the height."""
+        """Hide the settings and the view controls so the plots fill the tab; the truth view
+        gives way too, unless a lesson step calls it out (`show_secondary`)."""
+        self._presenting = on
         self.settings_area.setVisible(not on)
+        for widget in (self._smoothing_title, self.smoothing_slider, self.smoothing_label):
+            widget.setVisible(not on)
+        self.log_y_box.setVisible(not on)
+        self._show_secondaries()
+
+    def show_secondary(self, names: Sequence[str]) -> None:
+        """The widgets a lesson step calls out (object names): in presentation the truth view
+        is shown only when named, and then gets more of the height than the plots."""
+        self._called_out = frozenset(names)
+        self._show_secondaries()
+
+    def _show_secondaries(self) -> None:
+        truth = not self._presenting or "hiddenStateView" in self._called_out
+        self.hidden_view.setVisible(truth)
+        if not truth:
+            return
         total = sum(self.views_splitter.sizes()) or 1000
-        share = PRESENTATION_PLOT_SHARE if on else 0.6
+        share = PRESENTATION_PLOT_SHARE if self._presenting else 0.6
         self.views_splitter.setSizes([round(total * share), round(total * (1 - share))])
 
     # -- reacting --------------------------------------------------------------------------
