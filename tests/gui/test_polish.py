@@ -94,3 +94,14 @@ def test_the_walk_caption_is_a_headline_in_presentation(window) -> None:
     assert walk.caption.font().bold()
     window.lecture.set_presentation(False)
     assert walk.caption.font().pointSizeF() == pytest.approx(walk.font().pointSizeF())
+
+
+def test_a_form_spin_box_is_named_by_its_form_label(window, qtbot) -> None:
+    window.show_tab("training")
+    spin = window.training.form.hidden_spin
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "h")
+    message = window.spin_guard.last_message
+    low, high = spin.minimum(), spin.maximum()
+    assert message == f"hidden: type a whole number from {low} to {high} ('h' is not taken)"
