@@ -364,12 +364,21 @@ def parse_lengths(
         raise BatchError("no lengths given: type them like 5,3,7")
     for i, word in enumerate(words):
         if not word:
-            raise BatchError(f"empty entry at position {i} in {text.strip()!r}")
+            raise BatchError(f"empty entry at position {i} in {_shown(text.strip())}")
         if not re.fullmatch(r"[+-]?\d+", word):
-            raise BatchError(f"length {word!r} at position {i} is not a whole number")
+            raise BatchError(f"length {_shown(word)} at position {i} is not a whole number")
+        if len(word) > 12:  # int() of a 5000-digit word is refused by Python itself
+            raise BatchError(
+                f"length {_shown(word)} at position {i} exceeds the length cap of {max_length_cap}"
+            )
     lengths = [int(w) for w in words]
     _check_lengths(lengths, max_length_cap, batch_cap, allow_zero_length)
     return lengths
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """`text` quoted for a message, its middle elided when long."""
+    return repr(text) if len(text) <= limit else repr(text[:20]) + "..." + repr(text[-8:])
 
 
 # -- constructors ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from padviz.core.limits import (
     MAX_BATCH_SIZE,
     MAX_BENCH_BATCHES,
     MAX_LENGTH,
+    MAX_THREADS,
     MAX_WIDTH,
 )
 from padviz.core.memory import check_bench
@@ -110,7 +111,7 @@ class BenchConfig:
         ):
             whole_number(name, getattr(self, name), low=1, high=top, error=BenchError)
         whole_number("reps", self.reps, low=1, error=BenchError)
-        whole_number("threads", self.threads, low=1, error=BenchError, none=True)
+        whole_number("threads", self.threads, low=1, high=MAX_THREADS, error=BenchError, none=True)
         whole_number("classes", self.classes, low=2, high=MAX_WIDTH, error=BenchError)
         whole_number("warmup", self.warmup, low=0, error=BenchError)
         if not self.pad_ratios:

@@ -106,6 +106,8 @@ def _check_bounds(data: Any, where: str) -> None:
                     f"{MAX_STRING_CHARS:,} are read",
                 )
             continue
+        if not isinstance(value, (list, dict)):
+            continue  # a number, true, false or null
         if depth > MAX_JSON_DEPTH:
             raise JsonFileError(where, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(value, dict):

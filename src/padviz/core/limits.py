@@ -9,6 +9,8 @@ field, the value and the limit instead of eating the machine's memory. What only
 
 from __future__ import annotations
 
+import os
+
 MAX_SEQUENCES = 1024  # sequences in one batch
 MAX_LENGTH = 4096  # tokens in one sequence, and the longest max_length / pad_to_multiple_of
 # The padding value is written into int64 ids (or float64): beyond 2**53 neither holds it
@@ -19,6 +21,9 @@ MAX_LAYERS = 8  # stacked recurrent layers
 MAX_BATCH_SIZE = 1024  # sequences per training or bench batch
 MAX_BENCH_BATCHES = 64  # batches in one bench pool (buckets)
 MAX_LR = 100.0  # a larger learning rate only overflows
+# torch CPU threads: each OpenMP thread reserves its stack, and more threads than cores never
+# helps; `--threads 100000` made libgomp abort the process.
+MAX_THREADS = os.cpu_count() or 1
 
 # Files padviz reads (batch, session, lesson) are untrusted: bounded before and while parsing.
 MAX_FILE_BYTES = 128 * 2**20  # a session with 100k steps of curves for 3 runs is ~45 MB

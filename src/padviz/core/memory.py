@@ -89,6 +89,32 @@ def free_bytes(device: torch.device) -> int | None:
 
 
 def _host_free_bytes() -> int | None:
+    """What this process can still allocate: the machine's available memory, and no more than
+    its own address-space limit (`ulimit -v`, a container's or a test's) leaves."""
+    machine = _machine_free_bytes()
+    room = _address_space_left()
+    if machine is None or room is None:
+        return machine if room is None else room
+    return min(machine, room)
+
+
+def _address_space_left() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    limit, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(limit - used, 0)
+
+
+def _machine_free_bytes() -> int | None:
     """MemAvailable on Linux (what can be had without swapping); elsewhere free pages."""
     try:
         with open("/proc/meminfo", encoding="ascii") as f:

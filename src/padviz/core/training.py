@@ -28,7 +28,14 @@ import torch
 from padviz.core import losses
 from padviz.core.devices import resolve_device
 from padviz.core.errors import PadvizError
-from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_LR, MAX_WIDTH
+from padviz.core.limits import (
+    MAX_BATCH_SIZE,
+    MAX_LAYERS,
+    MAX_LENGTH,
+    MAX_LR,
+    MAX_THREADS,
+    MAX_WIDTH,
+)
 from padviz.core.memory import check_training
 from padviz.core.models import LSTMModel, check_mode
 from padviz.core.options import whole_number
@@ -108,7 +115,7 @@ class TrainConfig:
             raise ConfigError(f"bidirectional must be true or false, got {self.bidirectional!r}")
         check_lr(self.lr)
         if self.num_threads is not None:
-            _int("num_threads", self.num_threads, 1)
+            _int("num_threads", self.num_threads, 1, MAX_THREADS)
         if self.nan_at_step is not None:
             _int("nan_at_step", self.nan_at_step, 1)
         return self

@@ -110,6 +110,7 @@ class TrainingPanel(QWidget):
             keyboardTracking=False,
         )
         self.lr_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr_spin.setAccessibleName("learning rate")
         self.lr_spin.setToolTip("Learning rate: applies from the next step, also while training")
         self.progress_label = QLabel(objectName="progressLabel")
         self._fix_progress_width()
