@@ -64,3 +64,14 @@ def test_padding_text_is_the_word_when_the_pad_id_is_in_the_vocabulary() -> None
 def test_an_empty_batch_is_refused_as_bad_input() -> None:
     with pytest.raises(PadvizError, match="the batch is empty"):
         build_document(Batch(sequences=()), LayoutOptions())
+
+
+def test_the_header_cuts_words_too_long_for_any_window():
+    from padviz.core.batch import Batch
+    from padviz.core.text import LONGEST_WORD
+
+    batch = Batch(sequences=((1, 2), (3,)), name="N" * 200, description="see " + "D" * 2000)
+    html = build_document(batch, LayoutOptions()).summary_html
+    words = html.replace("<b>", " ").replace("</b>", " ").split()
+    assert max(len(w) for w in words) == LONGEST_WORD
+    assert "see" in words and "D" * (LONGEST_WORD - 1) + "…" in words

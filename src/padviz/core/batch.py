@@ -49,7 +49,8 @@ from padviz.core.limits import (
     MAX_TEXT_CHARS,
     MAX_WORD_CHARS,
 )
-from padviz.core.options import check_text_length, is_whole, whole_number
+from padviz.core.options import is_whole, whole_number
+from padviz.core.text import check_text_length
 from padviz.resources import asset
 
 PAD_ID = 0

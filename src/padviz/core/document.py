@@ -18,6 +18,7 @@ from padviz.core.batch import Batch
 from padviz.core.codegen import layout_code
 from padviz.core.layout import Layout, WasteStats, compare_waste, compute_layout, describe_cell
 from padviz.core.options import LayoutOptions
+from padviz.core.text import elide_words
 from padviz.core.views import (
     JaggedGrid,
     PackedGrid,
@@ -73,10 +74,10 @@ class Document:
     def summary_html(self) -> str:
         """The header line: the batch's name and description, or its size and lengths."""
         b = self.batch
-        name = f"<b>{html.escape(b.name)}</b>: " if b.name else ""
+        name = f"<b>{html.escape(elide_words(b.name))}</b>: " if b.name else ""
         lengths = b.lengths
         desc = b.description or f"{len(lengths)} sequences, lengths {min(lengths)}..{max(lengths)}"
-        return name + html.escape(desc)
+        return name + html.escape(elide_words(desc))
 
     @cached_property
     def code(self) -> str:

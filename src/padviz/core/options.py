@@ -59,12 +59,6 @@ def whole_number(
     return number
 
 
-def check_text_length(name: str, text: str, limit: int, error: type[PadvizError]) -> None:
-    """Refuse a text longer than `limit` characters, naming it and showing its start."""
-    if len(text) > limit:
-        raise error(f"{name} is {len(text):,} characters ({text[:20]!r}...); at most {limit:,}")
-
-
 @dataclass(frozen=True)
 class LayoutOptions:
     """The knobs of pad_sequence / pack_padded_sequence plus ordering and truncation.
