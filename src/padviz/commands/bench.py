@@ -192,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     config.validate()
     bar = ProgressBar(sys.stderr, len(config.pad_ratios))
+    bar(None, 0.0)  # at once: the first pool of a large bench takes a while
     try:
         result = measure(config, progress=bar)
     finally:
