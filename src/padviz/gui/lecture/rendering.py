@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 
 from padviz.core.errors import PadvizError
 from padviz.core.files import replacing
+from padviz.gui.training.controller import RunState
 
 if TYPE_CHECKING:
     from padviz.core.lessons import Lesson
@@ -122,7 +123,7 @@ def settle(window: MainWindow) -> None:
         if any(results.get(mode, {}).get("step") != end for mode in step.training.runs):
             training.start()
             _wait(
-                lambda: training.controller.state.value not in ("running", "paused"),
+                lambda: training.controller.state not in (RunState.RUNNING, RunState.PAUSED),
                 TRAINING_TIMEOUT_S,
                 f"the training of lesson step {lecture.player.index + 1}",
             )
@@ -167,7 +168,8 @@ def render_lesson(
     """The lesson `key` (a shipped name or a file), page by page, as presentation mode shows it
     at `size`; `progress(k, n, page)` is told before page k of n is rendered."""
     lecture = window.lecture
-    lecture.open_lesson(key)
+    if not lecture.open_lesson(key):
+        raise RenderError(f"cannot open lesson {key!r}")
     _wait(lambda: lecture.player.lesson is not None, DOCUMENT_TIMEOUT_S, f"lesson {key!r}")
     lesson = lecture.player.lesson
     lecture.set_presentation(True)
