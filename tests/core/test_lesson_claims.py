@@ -36,7 +36,7 @@ def _runs(spec: TrainingSpec) -> Runs:
     """The step's runs on the CPU, each trained once for every step that shows it."""
     runs = {}
     for config in spec.run_configs():
-        settings = {**config.to_dict(), "device": "cpu", "num_threads": 1}
+        settings = {**config.to_dict(), "device": "cpu"}
         runs[config.mode] = _train(tuple(sorted(settings.items())))
     return runs
 
