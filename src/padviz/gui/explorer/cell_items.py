@@ -17,9 +17,11 @@ from padviz.gui.theme import qcolor
 
 MAX_TEXT_CELLS = 4000  # never lay out more cell texts than this in one paint
 MIN_LINE_PX = 10.0  # draw cell separators only when cells are at least this big
-# Cell text is written in the view's font or, where cells are too small for it, in one of
-# these smaller sizes: on a projector a slightly smaller number beats no number.
-TEXT_SCALES = (1.0, 0.85, 0.7)
+# Cell text is written in the largest of these sizes (of the view's font) that fits: larger
+# where cells are roomy (a projector's back row reads them), smaller where they are tight (a
+# slightly smaller number beats no number).
+TEXT_SCALES = (1.5, 1.25, 1.0, 0.85, 0.7)
+ROOMY = 1.7  # a size above the view's font is used only with this much room around it
 
 
 class CellSource(Protocol):
@@ -119,7 +121,9 @@ class CellTextItem(pg.GraphicsObject):
             if scale != 1.0:
                 font.setPointSizeF(self._font.pointSizeF() * scale)
             fm = QFontMetricsF(font)
-            if cell_height >= fm.height() * 0.95 and cell_width >= fm.averageCharWidth() * 1.6:
+            room = ROOMY if scale > 1.0 else 1.0
+            tall = cell_height >= fm.height() * 0.95 * room
+            if tall and cell_width >= fm.averageCharWidth() * 1.6 * room:
                 return font
         return None
 
@@ -154,19 +158,23 @@ class CellTextItem(pg.GraphicsObject):
         small.setPointSizeF(max(font.pointSizeF() * 0.72, 5.0))
         fm_small = QFontMetricsF(small)
         width = cell.width() - 2
+        fm_base = QFontMetricsF(self._font)
         dark, light, muted, _ = self._colors
         dark_codes, muted_codes = self._dark[codes], self._muted_codes[codes]
         for k, text in enumerate(labels):
             rect = tf.mapRect(QRectF(float(cc[k]), float(rr[k]), 1.0, 1.0))
             color = muted if muted_codes[k] else (dark if dark_codes[k] else light)
             painter.setPen(color)
-            if fm.horizontalAdvance(text) > width:
+            label_font = font
+            if fm.horizontalAdvance(text) > width and fm_base.horizontalAdvance(text) <= width:
+                label_font = self._font  # a long word in the view's own size, not clipped
+            elif fm.horizontalAdvance(text) > width:
                 if muted_codes[k]:  # a clipped pad label is noise: the colour says "pad"
                     continue
                 text = fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
                 if len(text) <= 1:
                     continue
-            painter.setFont(font)
+            painter.setFont(label_font)
             if subs is None:
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
                 continue

@@ -46,6 +46,7 @@ CODE_MIN_WIDTH = 360
 COMPUTING = "computing…"
 JAGGED_MIN_PX, JAGGED_MAX_PX = 100, 170  # one strip and its labels need no more
 SECONDARY_SCALE = 0.75  # the legend and waste table's type in presentation, of its large type
+ROOMY_HEIGHT = 700  # ... below this height of the explorer (a 1080-line screen has room)
 
 
 class ExplorerPanel(QWidget):
@@ -339,9 +340,14 @@ class ExplorerPanel(QWidget):
         self.show_code_button.setVisible(not on)
         self.code_panel.setVisible(not on and self.show_code_button.isChecked())
         self.legend.hover_item = not on  # nobody hovers on a projector
-        self.legend.set_scale(SECONDARY_SCALE if on else 1.0)
-        self.waste.table.set_scale(SECONDARY_SCALE if on else 1.0)
+        self._scale_secondaries()
         self._show_secondaries()
+
+    def _scale_secondaries(self) -> None:
+        """In presentation on a short screen the legend and waste table use smaller type."""
+        short = self._presenting and self.height() < ROOMY_HEIGHT
+        for widget in (self.legend, self.waste.table):
+            widget.set_scale(SECONDARY_SCALE if short else 1.0)
 
     def show_secondary(self, names: Iterable[str]) -> None:
         """The secondary panels (SECONDARY: jagged strip, waste table, pitfalls) that a lesson
@@ -401,6 +407,10 @@ class ExplorerPanel(QWidget):
         if watched is self.views_area and event.type() == QEvent.Type.Resize:
             self._place_computing_label()
         return False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._scale_secondaries()
 
     def changeEvent(self, event) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from padviz.gui.theme import Theme, current_theme, qcolor
+from padviz.gui.torch_loader import torch_loader
 
 HEATMAPS = (
     ("padded", "padded input"),
@@ -26,6 +27,7 @@ HEATMAPS = (
 )
 COLORMAP = "CET-CBD1"  # diverging and colour-blind safe, centred on h = 0
 BAR_HEIGHT = 0.36
+BUILD_AFTER_LOAD_MS = 500
 TICK_LINE = 1.15  # a sequence's label needs this many text lines of height, or it is skipped
 
 
@@ -46,8 +48,34 @@ class HiddenStateView(QWidget):
         self.summary = QLabel("Computing…", objectName="hiddenSummary", wordWrap=True)
         self.graphics = pg.GraphicsLayoutWidget()
 
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(QLabel("weights:"))
+        header.addWidget(self.weights_combo)
+        header.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.graphics, 1)
+        self.weights_combo.currentIndexChanged.connect(self.weightsChanged)
+        self.refresh_button.clicked.connect(self.refreshRequested)
+        self.plots: dict[str, pg.PlotItem] = {}  # built when first needed (start-up time)
+        if not torch_loader().is_loaded():  # the window is opening: build once it is up
+            torch_loader().when_loaded(self._build_soon)
+
+    def _build_soon(self) -> None:
+        """Once torch is loaded and the first layout painted, the plots are built (unless
+        the view was shown, or given a result, before)."""
+        QTimer.singleShot(BUILD_AFTER_LOAD_MS, self, self._ensure_plots)
+
+    def _ensure_plots(self) -> None:
+        """Build the heatmaps, colour bar and distance plot: ~0.15 s, so not while the window
+        opens (the Training tab is not shown then)."""
+        if self.plots:
+            return
         cmap = pg.colormap.get(COLORMAP)
-        self.plots: dict[str, pg.PlotItem] = {}
         self.images: dict[str, pg.ImageItem] = {}
         self._splits: list[pg.InfiniteLine] = []
         for col, (name, title) in enumerate(HEATMAPS):
@@ -89,21 +117,11 @@ class HiddenStateView(QWidget):
         self.graphics.ci.layout.setColumnStretchFactor(len(HEATMAPS) + 1, 1)
         for col in range(len(HEATMAPS)):
             self.graphics.ci.layout.setColumnStretchFactor(col, 2)
-
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addStretch(1)
-        header.addWidget(QLabel("weights:"))
-        header.addWidget(self.weights_combo)
-        header.addWidget(self.refresh_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(header)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.graphics, 1)
-        self.weights_combo.currentIndexChanged.connect(self.weightsChanged)
-        self.refresh_button.clicked.connect(self.refreshRequested)
         self.apply_theme(current_theme())
+
+    def showEvent(self, event) -> None:
+        self._ensure_plots()
+        super().showEvent(event)
 
     def weights_run(self) -> int | None:
         """The run whose current weights to use, or None for the initial weights."""
@@ -125,6 +143,7 @@ class HiddenStateView(QWidget):
         self.summary.setText(f"Cannot compute the hidden states: {message}")
 
     def show_truth(self, truth: Mapping[str, np.ndarray]) -> None:
+        self._ensure_plots()
         self.truth = dict(truth)
         lengths = truth["lengths"]
         width = truth["padded"].shape[1]
@@ -159,7 +178,9 @@ class HiddenStateView(QWidget):
     def label_step(self) -> int:
         """Every how many sequences a row label is written: 1 while each row is tall enough
         for its label, more where the rows are thinner (labels never overlap)."""
-        rows = 0 if self.truth is None else len(self.truth["lengths"])
+        if not self.plots or self.truth is None:
+            return 1
+        rows = len(self.truth["lengths"])
         height = self.plots["padded"].getViewBox().height()
         axis_font = self.plots["padded"].getAxis("left").style.get("tickFont") or self.font()
         line = QFontMetricsF(axis_font).height() * TICK_LINE
@@ -175,6 +196,8 @@ class HiddenStateView(QWidget):
 
     def apply_theme(self, theme: Theme) -> None:
         self.graphics.setBackground(qcolor(theme.background))
+        if not self.plots:
+            return  # they take the theme in force when built
         fg = qcolor(theme.foreground)
         for plot in [*self.plots.values(), self.diff_plot]:
             for axis in ("left", "bottom"):
@@ -186,9 +209,9 @@ class HiddenStateView(QWidget):
         colors = {"padded": theme.series[1], "packed": theme.series[2]}
         for name, bars in self.bars.items():
             bars.setOpts(brush=pg.mkBrush(qcolor(colors[name])), pen=pg.mkPen(None))
-        self.diff_plot.setTitle("distance from alone", color=theme.foreground)
-        self.diff_plot.setLabel(
-            "bottom",
-            f"max |h − h_alone|: <span style='color:{colors['padded']}'>■ padded</span> "
+        self.diff_plot.setTitle(  # short: the column is narrow
+            f"<span style='color:{colors['padded']}'>■ padded</span> "
             f"<span style='color:{colors['packed']}'>■ packed</span>",
+            color=theme.foreground,
         )
+        self.diff_plot.setLabel("bottom", "distance from alone")
