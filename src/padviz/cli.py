@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from padviz.core.errors import PadvizError
 
-COMMANDS = ("gui", "layout", "train", "bench", "screenshot", "slides", "lessons")
+COMMANDS = ("gui", "layout", "train", "bench", "corpus", "screenshot", "slides", "lessons")
 
 
 class UsageError(PadvizError):

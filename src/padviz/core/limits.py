@@ -36,6 +36,6 @@ MAX_WORD_CHARS = 100  # one token's text (a vocabulary word)
 # A corpus (`padviz corpus`) is streamed line by line, so its size in bytes is not bounded;
 # what is kept is: one length per sequence, and token ids only when asked for.
 MAX_LINE_BYTES = 2**20  # one line of a corpus file (a sequence, a JSON line, a CSV row)
-MAX_CORPUS_SEQUENCES = 20_000_000  # 80 MB of lengths; statistics need a few copies more
+MAX_CORPUS_SEQUENCES = 20_000_000  # 160 MB of int64 lengths; statistics need a few copies more
 MAX_CORPUS_KEPT_TOKENS = 50_000_000  # token ids kept for training (400 MB of int64)
 MAX_CORPUS_BUCKETS = 1024  # length buckets of the `bucketed` strategy
