@@ -170,3 +170,27 @@ def test_progress_in_a_log_is_whole_lines(tmp_path):
     assert "\r" not in text
     lines = text.splitlines()
     assert 1 <= len(lines) <= 3 and "60/60" in lines[-1]
+
+
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+def test_the_cell_is_chosen_by_flag_and_trains(tmp_path, cell):
+    from padviz.core.training import TrainConfig, Trainer
+
+    out = tmp_path / "c.csv"
+    assert (
+        main(
+            ["train", "--mode", "packed", "--steps", "3", "--csv", str(out), "--cell", cell, *SMALL]
+        )
+        == 0
+    )
+    config = TrainConfig(mode="packed", steps=3, cell=cell, device="cpu", batch_size=4, hidden=8)
+    expected = [record.masked_loss for record in Trainer(config)]
+    assert [float(r["masked_loss"]) for r in read_csv(out)] == pytest.approx(expected, abs=1e-6)
+    assert isinstance(Trainer(config).model.rnn, getattr(torch.nn, cell.upper()))
+
+
+def test_an_unknown_cell_is_one_line_naming_the_choices(tmp_path, capsys):
+    argv = ["train", "--mode", "packed", "--steps", "1", "--csv", str(tmp_path / "c.csv")]
+    assert main([*argv, "--cell", "lstn"]) == 2
+    err = capsys.readouterr().err
+    assert "--cell" in err and "lstm" in err and err.count("\n") == 1

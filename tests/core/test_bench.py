@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -31,6 +32,7 @@ from padviz.core.bench import (
     recommend,
     step_functions,
 )
+from padviz.core.models import CELLS
 
 TINY = BenchConfig(
     device="cpu",
@@ -132,11 +134,14 @@ def assert_same(grads: list[torch.Tensor], reference: list[torch.Tensor]) -> Non
         assert torch.allclose(g, ref, rtol=1e-4, atol=1e-6), (g - ref).abs().max()
 
 
-def test_every_strategy_trains_the_same_loss():
-    """Packing a batch, or padding it only to its own longest, leaves the gradient as it is."""
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_every_strategy_trains_the_same_loss(cell):
+    """Packing a batch, or padding it only to its own longest, leaves the gradient as it is,
+    for every cell."""
     torch.manual_seed(0)
     _, pool = tiny_pool()
-    model = Tagger(TINY)
+    model = Tagger(replace(TINY, cell=cell))
+    assert isinstance(model.rnn, CELLS[cell])
     start = {k: v.clone() for k, v in model.state_dict().items()}
     steps = step_functions(model)
     for batch in pool.random_batches:
@@ -160,7 +165,7 @@ def test_a_pool_trains_one_step_per_batch():
     _, pool = tiny_pool()
     model = Tagger(TINY)
     seen: list[int] = []
-    model.lstm.register_forward_hook(lambda module, args, out: seen.append(id(args[0])))
+    model.rnn.register_forward_hook(lambda module, args, out: seen.append(id(args[0])))
     for name, train in pool_functions(model, pool).items():
         seen.clear()
         train()
@@ -245,6 +250,7 @@ def test_timing_summarises_samples_in_milliseconds():
         ({"pad_ratios": ()}, "pad ratio"),
         ({"device": None}, "device must be a string"),
         ({"threads": 0}, "threads"),
+        ({"cell": "lstn"}, "unknown cell 'lstn'; choose one of lstm, gru, rnn"),
     ],
 )
 def test_bad_configs_are_rejected_with_a_specific_message(change, message):

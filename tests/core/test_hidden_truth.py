@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from padviz.core.hidden_truth import describe, fold_tokens, hidden_truth
-from padviz.core.models import LSTMModel
+from padviz.core.models import RecurrentModel
 
 
 def test_fold_tokens_keeps_lengths_and_stays_in_the_vocabulary() -> None:
@@ -19,19 +19,30 @@ def test_fold_tokens_keeps_lengths_and_stays_in_the_vocabulary() -> None:
         fold_tokens([[1], []], 5)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_packed_matches_alone_and_padded_does_not(bidirectional: bool) -> None:
+def test_packed_matches_alone_and_padded_does_not(bidirectional: bool, cell: str) -> None:
     torch.manual_seed(0)
-    model = LSTMModel(
-        vocab_size=6, num_classes=3, embed=4, hidden=5, layers=2, bidirectional=bidirectional
+    model = RecurrentModel(
+        vocab_size=6,
+        num_classes=3,
+        embed=4,
+        hidden=5,
+        layers=2,
+        bidirectional=bidirectional,
+        cell=cell,
     )
     model.train()
     truth = hidden_truth(model, [[1, 2, 3, 4, 5, 1, 2], [3, 3], [5, 4, 3, 2]])
     width = 5 * (2 if bidirectional else 1)
-    assert truth["padded"].shape == truth["packed"].shape == truth["alone"].shape == (3, width)
-    np.testing.assert_allclose(truth["packed_diff"], 0.0, atol=1e-6)
-    assert truth["padded_diff"][0] < 1e-6  # the longest sequence reads no pad
-    assert np.all(truth["padded_diff"][1:] > 1e-4)
+    prefixes = ("", "c_") if cell == "lstm" else ("",)  # c_n: an LSTM's cell state
+    assert ("c_padded" in truth) is (cell == "lstm")
+    for p in prefixes:
+        assert truth[p + "padded"].shape == truth[p + "packed"].shape == (3, width)
+        assert truth[p + "alone"].shape == (3, width)
+        np.testing.assert_allclose(truth[p + "packed_diff"], 0.0, atol=1e-6)
+        assert truth[p + "padded_diff"][0] < 1e-6  # the longest sequence reads no pad
+        assert np.all(truth[p + "padded_diff"][1:] > 1e-4)
     assert truth["lengths"].tolist() == [7, 2, 4]
     assert int(truth["directions"]) == (2 if bidirectional else 1)
     assert float(truth["scale"]) == max(

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from padviz.core import losses
-from padviz.core.models import LSTMModel
+from padviz.core.models import RecurrentModel
 
 C = 4
 
@@ -48,7 +48,7 @@ def test_masked_equals_the_mean_over_unpadded_sequences(lengths, seed):
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_masked_loss_of_the_packed_model_equals_running_each_sequence_alone(bidirectional):
     torch.manual_seed(0)
-    model = LSTMModel(6, C, embed=5, hidden=7, bidirectional=bidirectional)
+    model = RecurrentModel(6, C, embed=5, hidden=7, bidirectional=bidirectional)
     lengths = [6, 2, 4, 1]
     _, targets, mask = padded_batch(lengths, seed=1)
     tokens = torch.randint(1, 6, targets.shape).masked_fill(~mask, 0)

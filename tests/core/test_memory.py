@@ -9,19 +9,22 @@ from padviz.core.memory import (
     bench_bytes,
     check_fits,
     free_bytes,
-    lstm_parameters,
+    recurrent_parameters,
     training_bytes,
 )
+from padviz.core.models import CELLS
 from padviz.core.training import TrainConfig, Trainer, build_model
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize(
     "inputs, hidden, layers, bidirectional", [(3, 5, 1, False), (7, 4, 3, True), (2, 9, 2, False)]
 )
-def test_lstm_weight_count_is_torchs(inputs, hidden, layers, bidirectional):
-    lstm = torch.nn.LSTM(inputs, hidden, layers, bidirectional=bidirectional)
-    expected = sum(p.numel() for p in lstm.parameters())
-    assert lstm_parameters(inputs, hidden, layers, 2 if bidirectional else 1) == expected
+def test_weight_count_is_torchs(inputs, hidden, layers, bidirectional, cell):
+    module = CELLS[cell](inputs, hidden, layers, bidirectional=bidirectional)
+    expected = sum(p.numel() for p in module.parameters())
+    directions = 2 if bidirectional else 1
+    assert recurrent_parameters(inputs, hidden, layers, directions, cell) == expected
 
 
 def test_training_estimate_covers_the_model_and_its_optimizer():

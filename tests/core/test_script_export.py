@@ -54,8 +54,27 @@ def _run(path) -> list[tuple[float, ...]]:
             seed=7,
             num_threads=1,
         ),
+        TrainConfig(
+            task="majority",
+            mode="packed",
+            steps=40,
+            cell="gru",
+            bidirectional=True,
+            lr=0.02,
+            device="cpu",
+            num_threads=1,
+        ),
+        TrainConfig(
+            task="last-token",
+            mode="padded-masked",
+            steps=40,
+            cell="rnn",
+            lr=0.03,
+            device="cpu",
+            num_threads=1,
+        ),
     ],
-    ids=["per-token-packed", "per-sequence-padded-bidirectional"],
+    ids=["per-token-packed", "per-sequence-padded-bidirectional", "gru-packed", "rnn-padded"],
 )
 def test_exported_script_reproduces_the_trainer_and_loss_decreases(tmp_path, config) -> None:
     path = write_script(config, tmp_path / "run.py")

@@ -10,11 +10,22 @@ from typing import TYPE_CHECKING, TextIO
 
 from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
+from padviz.core.options import CELL_NAMES
 
 if TYPE_CHECKING:
     from padviz.core.bench import BenchConfig, BenchResult, BenchRow
 
-SIZE_OPTIONS = ("hidden", "batch_size", "max_len", "buckets", "reps", "warmup", "seed", "threads")
+SIZE_OPTIONS = (
+    "cell",
+    "hidden",
+    "batch_size",
+    "max_len",
+    "buckets",
+    "reps",
+    "warmup",
+    "seed",
+    "threads",
+)
 
 
 def _int_at_least(minimum: int) -> Callable[[str], int]:
@@ -33,10 +44,11 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bench",
-        help="time LSTM training on padded, packed and length-bucketed batches at several "
+        help="time recurrent training on padded, packed and length-bucketed batches at several "
         "pad ratios",
-        description="For each pad ratio, draw a pool of B x K sequences and time LSTM training "
-        "on it (one step per batch: forward, masked loss, backward, SGD update) three ways: "
+        description="For each pad ratio, draw a pool of B x K sequences and time training "
+        "(an LSTM, GRU or RNN) on it (one step per batch: forward, masked loss, backward, "
+        "SGD update) three ways: "
         "padded (K random batches, each padded to T, as a fixed-shape pipeline does), packed "
         "(the same batches, packed) and bucketed (the pool sorted by length and cut into K "
         "batches, each padded to its own longest); then say which pays off on this device. "
@@ -58,7 +70,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="print one JSON object on stdout instead of the table"
     )
     positive, non_negative = _int_at_least(1), _int_at_least(0)
-    p.add_argument("--hidden", type=positive, metavar="H", help="LSTM hidden size (128)")
+    p.add_argument("--hidden", type=positive, metavar="H", help="hidden size (128)")
+    p.add_argument("--cell", choices=CELL_NAMES, help="the recurrent cell (lstm)")
     p.add_argument("--batch-size", type=positive, metavar="B", help="sequences per batch (32)")
     p.add_argument(
         "--max-len",
@@ -147,8 +160,8 @@ def setup_lines(result: BenchResult) -> list[str]:
 
     c = result.config
     device = (
-        f"device: {result.device_name}, torch {torch.__version__}; LSTM hidden {c.hidden}, "
-        f"{c.features} features, max len T = {c.max_len}"
+        f"device: {result.device_name}, torch {torch.__version__}; {c.cell.upper()} hidden "
+        f"{c.hidden}, {c.features} features, max len T = {c.max_len}"
     )
     pool = (
         f"per pad ratio: a pool of {c.batch_size * c.buckets} sequences = {c.buckets} "
@@ -192,7 +205,6 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     config.validate()
     bar = ProgressBar(sys.stderr, len(config.pad_ratios))
-    bar(None, 0.0)  # at once: the first pool of a large bench takes a while
     try:
         result = measure(config, progress=bar)
     finally:

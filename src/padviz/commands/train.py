@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
 from padviz.core.errors import PadvizError
+from padviz.core.options import CELL_NAMES
 
 if TYPE_CHECKING:
     from padviz.core.training import StepRecord, TrainConfig
@@ -30,7 +31,7 @@ class CsvPathError(PadvizError):
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
-        help="train an LSTM headless and write its curves to CSV",
+        help="train a recurrent network headless and write its curves to CSV",
         description="Train one run (a mode) on a synthetic task and write one CSV row per step "
         "with every loss variant, the accuracy and the speed.",
     )
@@ -42,11 +43,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", metavar=DEVICE_METAVAR, help="(default: auto)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="(default: 0)")
     p.add_argument("--batch-size", type=int, metavar="B", help="sequences per batch (default: 32)")
-    p.add_argument("--hidden", type=int, metavar="H", help="LSTM hidden size (default: 64)")
+    p.add_argument("--hidden", type=int, metavar="H", help="hidden size (default: 64)")
     p.add_argument("--embed", type=int, metavar="E", help="embedding size (default: 32)")
-    p.add_argument("--layers", type=int, metavar="L", help="LSTM layers (default: 1)")
+    p.add_argument("--layers", type=int, metavar="L", help="recurrent layers (default: 1)")
     p.add_argument(
-        "--bidirectional", action="store_true", default=None, help="a bidirectional LSTM"
+        "--bidirectional", action="store_true", default=None, help="a bidirectional network"
+    )
+    p.add_argument(
+        "--cell", choices=CELL_NAMES, help="the recurrent cell: lstm, gru or rnn (default: lstm)"
     )
     p.add_argument("--optimizer", metavar="adam|sgd", help="(default: adam)")
     p.add_argument("--lr", type=float, metavar="LR", help="learning rate (default: 0.003)")
@@ -68,6 +72,7 @@ _CONFIG_OPTIONS = (
     "embed",
     "layers",
     "bidirectional",
+    "cell",
     "optimizer",
     "lr",
     "min_len",

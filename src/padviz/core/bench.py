@@ -46,6 +46,7 @@ from padviz.core.limits import (
     MAX_WIDTH,
 )
 from padviz.core.memory import check_bench
+from padviz.core.models import CELLS
 from padviz.core.options import whole_number
 
 STRATEGIES = ("padded", "packed", "bucketed")
@@ -73,6 +74,7 @@ class BenchConfig:
 
     device: str = "auto"  # any name padviz.core.devices.resolve_device accepts
     hidden: int = 128
+    cell: str = "lstm"  # padviz.core.models.CELLS
     batch_size: int = 32
     max_len: int = 100
     features: int = 32
@@ -102,6 +104,8 @@ class BenchConfig:
         only looked for by measure(): finding it may start CUDA, which a GUI never should."""
         if not isinstance(self.device, str):
             raise BenchError(f"device must be a string, got {self.device!r}")
+        if self.cell not in CELLS:
+            raise BenchError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}")
         for name, top in (
             ("hidden", MAX_WIDTH),
             ("features", MAX_WIDTH),
@@ -336,11 +340,12 @@ def make_pool(
 
 
 class Tagger(nn.Module):
-    """A one-layer LSTM with a per-token linear head: the model every strategy trains."""
+    """A one-layer LSTM (or GRU, RNN) with a per-token linear head: the model every strategy
+    trains."""
 
     def __init__(self, config: BenchConfig) -> None:
         super().__init__()
-        self.lstm = nn.LSTM(config.features, config.hidden, batch_first=True)
+        self.rnn = CELLS[config.cell](config.features, config.hidden, batch_first=True)
         self.head = nn.Linear(config.hidden, config.classes)
 
 
@@ -365,7 +370,7 @@ def step_functions(model: Tagger) -> dict[str, Callable[[Batch], None]]:
 
     def padded(batch: Batch) -> None:
         zero_grad()
-        logits = model.head(model.lstm(batch.x)[0])
+        logits = model.head(model.rnn(batch.x)[0])
         ce = cross_entropy(logits.flatten(0, 1), batch.targets.flatten(), reduction="none")
         mask = batch.mask.flatten()
         ((ce * mask).sum() / mask.sum()).backward()
@@ -377,7 +382,7 @@ def step_functions(model: Tagger) -> dict[str, Callable[[Batch], None]]:
         y = pack_padded_sequence(
             batch.targets, batch.lengths, batch_first=True, enforce_sorted=False
         )
-        out, _ = model.lstm(x)
+        out, _ = model.rnn(x)
         cross_entropy(model.head(out.data), y.data).backward()
         sgd_step()
 
@@ -440,6 +445,8 @@ def _measure(
     rounds = config.warmup + config.reps
     total = len(config.pad_ratios) * rounds
     done = 0
+    if progress is not None:
+        progress(None, 0.0)  # started: the first pool of a large bench takes a while
     for target in config.pad_ratios:
         rng = np.random.default_rng([config.seed, round(target * 10_000)])
         lengths = lengths_for_pad_ratio(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from padviz.core.models import LSTMModel, final_hidden_states
+from padviz.core.models import RecurrentModel, final_hidden_states
 from padviz.core.tasks import PAD_ID
 
 MAX_SEQUENCES = 32  # rows a heatmap can still show one by one
@@ -41,7 +41,7 @@ def fold_tokens(
 
 
 def hidden_truth(
-    model: LSTMModel,
+    model: RecurrentModel,
     sequences: Sequence[Sequence[int]],
     max_sequences: int = MAX_SEQUENCES,
 ) -> dict[str, np.ndarray]:

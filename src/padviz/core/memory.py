@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 
 FLOAT_BYTES = 4
 # Per token, per layer and direction, an LSTM keeps its 4 gates, the cell and the output for
-# the backward pass; with workspace and the gradient of each, about 8 hidden-sized vectors.
+# the backward pass; with workspace and the gradient of each, about 8 hidden-sized vectors
+# (a GRU or RNN keeps fewer: the LSTM's figure bounds them all).
 LSTM_FLOATS_PER_UNIT = 8
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # weight blocks per layer and direction
 HEADROOM = 2  # transient copies (device transfers, the optimizer's temporaries)
 
 
@@ -32,12 +34,15 @@ class MemoryLimitError(PadvizError):
     """A run whose estimated size exceeds the memory its device has free."""
 
 
-def lstm_parameters(inputs: int, hidden: int, layers: int, directions: int) -> int:
-    """The number of weights of torch.nn.LSTM with these settings (biases included)."""
+def recurrent_parameters(
+    inputs: int, hidden: int, layers: int, directions: int, cell: str = "lstm"
+) -> int:
+    """The number of weights of torch.nn.LSTM / GRU / RNN with these settings (biases
+    included)."""
     total = 0
     for layer in range(layers):
         layer_inputs = inputs if layer == 0 else hidden * directions
-        total += directions * 4 * hidden * (layer_inputs + hidden + 2)
+        total += directions * GATES[cell] * hidden * (layer_inputs + hidden + 2)
     return total
 
 
@@ -50,7 +55,7 @@ def training_bytes(config: TrainConfig) -> int:
     directions = 2 if config.bidirectional else 1
     weights = (
         task.vocab_size * config.embed
-        + lstm_parameters(config.embed, config.hidden, config.layers, directions)
+        + recurrent_parameters(config.embed, config.hidden, config.layers, directions, config.cell)
         + (config.hidden * directions + 1) * task.num_classes
     )
     copies = 4 if config.optimizer == "adam" else 2  # weights and gradients (+ Adam's 2 moments)
@@ -68,7 +73,7 @@ def bench_bytes(config: BenchConfig) -> int:
     copies of features, targets and mask) and one batch's training step."""
     sequences = config.batch_size * config.buckets
     pool = 2 * sequences * config.max_len * (config.features * FLOAT_BYTES + 8 + 1)
-    weights = lstm_parameters(config.features, config.hidden, 1, 1)
+    weights = recurrent_parameters(config.features, config.hidden, 1, 1, config.cell)
     weights += (config.hidden + 1) * config.classes
     tokens = config.batch_size * config.max_len
     step = tokens * (LSTM_FLOATS_PER_UNIT * config.hidden + 4 * config.classes)

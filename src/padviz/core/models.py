@@ -1,4 +1,5 @@
-"""An LSTM classifier that runs on a padded batch directly or through a PackedSequence.
+"""A recurrent classifier (LSTM, GRU or a plain tanh RNN) that runs on a padded batch directly or
+through a PackedSequence.
 
 Modes (how the batch reaches the LSTM, and which loss the trainer optimizes):
 - "padded-unmasked": the padded batch goes straight into nn.LSTM (it reads the pads), and the
@@ -14,19 +15,26 @@ any per-sequence model reading h_n, does not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from padviz.core.errors import PadvizError
+from padviz.core.options import CELL_NAMES
 from padviz.core.tasks import PAD_ID
 
 MODES = ("padded-unmasked", "padded-masked", "packed")
+# The recurrent cells, as torch.nn names them; the LSTM's state is (h, c), the others' only h.
+CELLS: dict[str, Callable[..., nn.RNNBase]] = dict(
+    zip(CELL_NAMES, (nn.LSTM, nn.GRU, nn.RNN), strict=True)
+)
 
 
 class ModeError(PadvizError):
-    """An unknown training mode."""
+    """An unknown training mode, or an unknown cell."""
 
 
 def check_mode(mode: str) -> str:
@@ -35,12 +43,18 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-class LSTMModel(nn.Module):
-    """Embedding -> LSTM (batch-first) -> linear head.
+def check_cell(cell: str) -> str:
+    if cell not in CELLS:
+        raise ModeError(f"unknown cell {cell!r}; choose one of {', '.join(CELLS)}")
+    return cell
+
+
+class RecurrentModel(nn.Module):
+    """Embedding -> LSTM, GRU or tanh RNN (batch-first) -> linear head.
 
     Per-token models classify every output step; per-sequence models classify the last layer's
     final hidden state h_n (forward and backward directions concatenated when bidirectional).
-    The embedding uses padding_idx=PAD_ID, so a pad is a fixed zero vector; an unpacked LSTM
+    The embedding uses padding_idx=PAD_ID, so a pad is a fixed zero vector; an unpacked cell
     still updates its state on it (the biases and the recurrent weights keep acting).
     """
 
@@ -53,20 +67,23 @@ class LSTMModel(nn.Module):
         layers: int = 1,
         bidirectional: bool = False,
         per_token: bool = True,
+        cell: str = "lstm",
     ) -> None:
         super().__init__()
         self.per_token = per_token
+        self.cell = check_cell(cell)
         self.directions = 2 if bidirectional else 1
         self.embedding = nn.Embedding(vocab_size, embed, padding_idx=PAD_ID)
-        self.lstm = nn.LSTM(
+        self.rnn = CELLS[cell](
             embed, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True
         )
         self.head = nn.Linear(hidden * self.directions, num_classes)
 
     def encode(
         self, tokens: torch.Tensor, lengths: torch.Tensor, packed: bool
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run the LSTM; return (outputs B x T x H*dirs, final hidden state B x H*dirs).
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Run the cell; return (outputs B x T x H*dirs, final hidden state h_n and, for an
+        LSTM, final cell state c_n, each B x H*dirs; None for c_n otherwise).
 
         `lengths` may live anywhere; it is moved to the CPU for packing (torch requires it).
         """
@@ -74,46 +91,54 @@ class LSTMModel(nn.Module):
         if packed:
             steps = tokens.shape[1]
             seq = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            out, (h_n, _) = self.lstm(seq)
+            out, state = self.rnn(seq)
             out, _ = pad_packed_sequence(out, batch_first=True, total_length=steps)
         else:
-            out, (h_n, _) = self.lstm(x)
-        # h_n: (layers * dirs) x B x H, in batch order; keep the last layer's directions.
-        last = h_n[-self.directions :]
-        return out, torch.cat(tuple(last), dim=1)
+            out, state = self.rnn(x)
+        h_n, c_n = state if self.cell == "lstm" else (state, None)
+        return out, self._last_layer(h_n), None if c_n is None else self._last_layer(c_n)
+
+    def _last_layer(self, state: torch.Tensor) -> torch.Tensor:
+        """(layers * dirs) x B x H, in batch order -> the last layer's directions, B x H*dirs."""
+        return torch.cat(tuple(state[-self.directions :]), dim=1)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, mode: str) -> torch.Tensor:
         """Logits: B x T x C for per-token models, B x C for per-sequence ones."""
-        out, final = self.encode(tokens, lengths, packed=check_mode(mode) == "packed")
+        out, final, _ = self.encode(tokens, lengths, packed=check_mode(mode) == "packed")
         return self.head(out if self.per_token else final)
 
 
 @torch.no_grad()
 def final_hidden_states(
-    model: LSTMModel, tokens: torch.Tensor, lengths: torch.Tensor
+    model: RecurrentModel, tokens: torch.Tensor, lengths: torch.Tensor
 ) -> dict[str, np.ndarray]:
-    """The final hidden state of each sequence three ways, for the hidden-state truth view.
+    """The final state of each sequence three ways, for the hidden-state truth view.
 
-    Returns numpy arrays: "padded", "packed", "alone" (each B x H*dirs; "alone" runs every
+    Returns numpy arrays: "padded", "packed", "alone" (h_n, each B x H*dirs; "alone" runs every
     sequence by itself, unpadded) and "padded_diff", "packed_diff" (B: the max abs difference
-    of each sequence's state from "alone"). Packed matches alone; padded does not for any
-    sequence shorter than the batch.
+    of each sequence's state from "alone"); for an LSTM the same for c_n, prefixed "c_"
+    ("c_padded", ..., "c_packed_diff"). Packed matches alone; padded does not for any sequence
+    shorter than the batch.
     """
     device = next(model.parameters()).device
     tokens = tokens.to(device)
-    _, padded = model.encode(tokens, lengths, packed=False)
-    _, packed = model.encode(tokens, lengths, packed=True)
-    alone = torch.cat(
-        [
-            model.encode(tokens[i : i + 1, :n], lengths[i : i + 1], packed=False)[1]
-            for i, n in enumerate(lengths.tolist())
-        ]
-    )
-    result = {
-        "padded": padded.cpu().numpy().copy(),
-        "packed": packed.cpu().numpy().copy(),
-        "alone": alone.cpu().numpy().copy(),
-    }
-    for name in ("padded", "packed"):
-        result[f"{name}_diff"] = np.abs(result[name] - result["alone"]).max(axis=1)
+
+    def states(tokens: torch.Tensor, lengths: torch.Tensor, packed: bool) -> list[torch.Tensor]:
+        _, h_n, c_n = model.encode(tokens, lengths, packed)
+        return [h_n] if c_n is None else [h_n, c_n]
+
+    runs = {"padded": states(tokens, lengths, False), "packed": states(tokens, lengths, True)}
+    each = [
+        states(tokens[i : i + 1, :n], lengths[i : i + 1], False)
+        for i, n in enumerate(lengths.tolist())
+    ]
+    result: dict[str, np.ndarray] = {}
+    for k, prefix in enumerate(("", "c_")[: len(runs["padded"])]):
+        found = {name: run[k] for name, run in runs.items()}
+        found["alone"] = torch.cat([one[k] for one in each])
+        for name, state in found.items():
+            result[prefix + name] = state.cpu().numpy().copy()
+        for name in ("padded", "packed"):
+            diff = np.abs(result[prefix + name] - result[prefix + "alone"]).max(axis=1)
+            result[f"{prefix}{name}_diff"] = diff
     return result

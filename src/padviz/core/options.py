@@ -21,6 +21,9 @@ Order = Literal["given", "sorted", "bucketed"]
 Side = Literal["right", "left"]
 ORDERS: tuple[Order, ...] = ("given", "sorted", "bucketed")
 SIDES: tuple[Side, ...] = ("right", "left")
+# The recurrent cells padviz trains (torch.nn.LSTM, GRU, RNN with tanh); here so that the CLI can
+# name them without importing torch.
+CELL_NAMES = ("lstm", "gru", "rnn")
 
 
 class LayoutError(PadvizError):

@@ -41,6 +41,7 @@ DEVICE = {device!r}  # auto | cpu | cuda | cuda:N | mps
 BATCH_SIZE = {batch_size}
 MIN_LEN, MAX_LEN = {min_len}, {max_len}
 LENGTH_DISTRIBUTION = {length_distribution!r}
+CELL = {cell!r}  # lstm | gru | rnn (tanh)
 EMBED, HIDDEN, LAYERS, BIDIRECTIONAL = {embed}, {hidden}, {layers}, {bidirectional}
 OPTIMIZER, LR = {optimizer!r}, {lr!r}
 VOCAB_SIZE, NUM_CLASSES, PER_TOKEN = {vocab_size}, {num_classes}, {per_token}
@@ -126,14 +127,17 @@ def make_batch(generator):
 
 _MODEL_AND_LOOP = '''
 
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
+
 class Model(nn.Module):
-    """Embedding -> LSTM (batch-first) -> linear head, on padded or packed input."""
+    """Embedding -> the recurrent cell (batch-first) -> linear head, on padded or packed input."""
 
     def __init__(self):
         super().__init__()
         self.directions = 2 if BIDIRECTIONAL else 1
         self.embedding = nn.Embedding(VOCAB_SIZE, EMBED, padding_idx=PAD)
-        self.lstm = nn.LSTM(
+        self.rnn = CELLS[CELL](
             EMBED, HIDDEN, num_layers=LAYERS, bidirectional=BIDIRECTIONAL, batch_first=True
         )
         self.head = nn.Linear(HIDDEN * self.directions, NUM_CLASSES)
@@ -141,12 +145,13 @@ class Model(nn.Module):
     def forward(self, tokens, lengths):
         x = self.embedding(tokens)
         if MODE == "packed":
-            # Lengths stay on the CPU; the LSTM never reads a pad.
+            # Lengths stay on the CPU; the cell never reads a pad.
             packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-            out, (h_n, _) = self.lstm(packed)
+            out, state = self.rnn(packed)
             out, _ = pad_packed_sequence(out, batch_first=True, total_length=tokens.shape[1])
         else:
-            out, (h_n, _) = self.lstm(x)  # reads the pads: shorter sequences' h_n is off
+            out, state = self.rnn(x)  # reads the pads: shorter sequences' h_n is off
+        h_n = state[0] if CELL == "lstm" else state  # an LSTM's state is (h_n, c_n)
         final = torch.cat(tuple(h_n[-self.directions:]), dim=1)  # last layer, batch order
         return self.head(out if PER_TOKEN else final)
 
@@ -194,11 +199,14 @@ if __name__ == "__main__":
 '''
 
 _MODE_TEXT = {
-    "padded-unmasked": "the LSTM reads the pads and the loss averages over every cell, pads "
+    "padded-unmasked": "the network reads the pads and the loss averages over every cell, pads "
     "included (the curve looks better than the model is).",
-    "padded-masked": "the LSTM reads the pads; the loss counts real tokens only.",
+    "padded-masked": "the network reads the pads; the loss counts real tokens only.",
     "packed": "pack_padded_sequence in, pad_packed_sequence out, loss over real tokens only.",
 }
+
+
+_CELL_TITLE = {"lstm": "an LSTM", "gru": "a GRU", "rnn": "a tanh RNN"}
 
 
 def export_script(config: TrainConfig, filename: str = "padviz_run.py") -> str:
@@ -208,7 +216,8 @@ def export_script(config: TrainConfig, filename: str = "padviz_run.py") -> str:
     if config.task not in _TASKS:
         raise ValueError(f"script export does not cover the task {config.task!r} yet")
     header = _HEADER.format(
-        title=f"{config.task}: an LSTM trained {config.mode}, exported from padviz",
+        title=f"{config.task}: {_CELL_TITLE[config.cell]} trained {config.mode}, "
+        "exported from padviz",
         date=datetime.date.today().isoformat(),
         filename=filename,
         description=task.description,

@@ -37,7 +37,7 @@ from padviz.core.limits import (
     MAX_WIDTH,
 )
 from padviz.core.memory import check_training
-from padviz.core.models import LSTMModel, check_mode
+from padviz.core.models import RecurrentModel, check_cell, check_mode
 from padviz.core.options import whole_number
 from padviz.core.tasks import LENGTH_DISTRIBUTIONS, PAD_ID, TaskBatch, get_task, task_names
 
@@ -87,6 +87,7 @@ class TrainConfig:
     hidden: int = 64
     layers: int = 1
     bidirectional: bool = False
+    cell: str = "lstm"  # padviz.core.models.CELLS: lstm, gru or rnn (tanh)
     optimizer: str = "adam"
     lr: float = 0.003
     min_len: int = 1
@@ -99,6 +100,7 @@ class TrainConfig:
         """Raise ConfigError (or the task's / mode's ValueError) naming the bad value."""
         get_task(self.task)
         check_mode(self.mode)
+        check_cell(self.cell)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("length_distribution", self.length_distribution, LENGTH_DISTRIBUTIONS)
         if not isinstance(self.device, str):
@@ -179,12 +181,12 @@ RECORD_FIELDS = tuple(f.name for f in fields(StepRecord))
 TIMING_FIELDS = ("tokens_per_s", "step_ms", "memory_mb")  # vary between identical runs
 
 
-def build_model(config: TrainConfig) -> LSTMModel:
+def build_model(config: TrainConfig) -> RecurrentModel:
     """The initial model for a config, on the CPU; the weights depend on (seed, model settings)."""
     task = get_task(config.task)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        return LSTMModel(
+        return RecurrentModel(
             vocab_size=task.vocab_size,
             num_classes=task.num_classes,
             embed=config.embed,
@@ -192,6 +194,7 @@ def build_model(config: TrainConfig) -> LSTMModel:
             layers=config.layers,
             bidirectional=config.bidirectional,
             per_token=task.per_token,
+            cell=config.cell,
         )
 
 
