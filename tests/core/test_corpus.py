@@ -254,3 +254,11 @@ def test_batch_without_ids_has_the_lengths_and_cut_to_max_length(tmp_path: Path)
     assert batch.lengths == [4, 3] and batch.vocab is None
     with pytest.raises(CorpusError, match="unknown pick 'middle'"):
         pick_batch(corpus, "middle")
+
+
+def test_a_2_gb_file_is_streamed_not_read_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with open(path, "wb") as fh:  # sparse: 2 GB of NUL bytes, no line end, no disk used
+        fh.truncate(2 * 2**30)
+    with pytest.raises(CorpusError, match=r"huge.txt, line 1: the line is over 1,048,576 bytes"):
+        read_corpus(path)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from padviz.core.corpus import CorpusError
-from padviz.core.corpus_stats import MEGABATCH, corpus_stats, histogram
+from padviz.core.corpus_stats import MEGABATCH, CorpusStats, corpus_stats, histogram
 
 
 def padding(batches: list[list[int]]) -> tuple[int, int, int]:
@@ -39,8 +39,8 @@ def reference(lengths: list[int], B: int, seed: int) -> dict[str, tuple[int, int
     }
 
 
-def by_name(stats: object) -> dict[str, tuple[int, int, int]]:
-    return {w.name: (w.batches, w.pad_cells, w.total_cells) for w in stats.strategies}  # type: ignore[attr-defined]
+def by_name(stats: CorpusStats) -> dict[str, tuple[int, int, int]]:
+    return {w.name: (w.batches, w.pad_cells, w.total_cells) for w in stats.strategies}
 
 
 @settings(max_examples=60, deadline=None)
