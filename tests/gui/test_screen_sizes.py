@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QColor, QFontMetricsF
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from padviz.core.batch import from_lengths, load_preset
 from padviz.gui.explorer.waste_meter import WasteTable
@@ -241,3 +241,38 @@ def test_the_window_opens_no_larger_than_the_screen(tmp_path, screen, expected):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert tuple(int(v) for v in out.stdout.split()[-2:]) == expected
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+@pytest.mark.parametrize("present", [False, True])
+def test_training_and_bench_tabs_fit_every_size(window, qtbot, width, height, present):
+    window.lecture.set_presentation(present)
+    window.show_tab("training")
+    _settle(qtbot, window, width, height)
+    assert (window.width(), window.height()) == (width, height)
+    training = window.training
+    for plot in training.plots:
+        assert plot.height() >= 150 and _inside(plot, window), (plot.objectName(), plot.height())
+    for widget in (training.start_button, training.reset_button, training.progress_label):
+        assert _inside(widget, window), widget.objectName()
+    window.show_tab("bench")
+    qtbot.wait(20)
+    bench = window.bench
+    assert bench.plot.height() >= 200 and _inside(bench.plot, window)
+    assert _inside(bench.start_button, window) and _inside(bench.recommendation, window)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1280, 720)])
+def test_a_lengths_error_leaves_the_layout_options_in_view(window, qtbot, width, height):
+    _settle(qtbot, window, width, height)
+    explorer = window.explorer
+    column, options = explorer.editor_column, explorer.options_panel
+    editor = explorer.editor
+    editor.lengths_edit.setText("5, 3, x, 99999999")
+    editor.apply_lengths()
+    for _ in range(5):
+        QApplication.processEvents()
+    assert editor.lengths_error.isVisible() and editor.lengths_error.text()
+    top = options.mapTo(column.viewport(), QPoint(0, 0)).y()
+    assert top >= 0 and top + options.height() <= column.viewport().height()
+    assert column.verticalScrollBar().maximum() == 0  # nothing was pushed below the fold

@@ -21,7 +21,9 @@ MIN_LINE_PX = 10.0  # draw cell separators only when cells are at least this big
 # where cells are roomy (a projector's back row reads them), smaller where they are tight (a
 # slightly smaller number beats no number).
 TEXT_SCALES = (1.5, 1.25, 1.0, 0.85, 0.7)
-ROOMY = 1.7  # a size above the view's font is used only with this much room around it
+# A size above the view's font only where a cell is this many text lines tall and this many
+# average characters wide (a two-digit id with a margin either side).
+ROOMY, ROOMY_CHARS = 1.7, 4.5
 
 
 class CellSource(Protocol):
@@ -121,9 +123,10 @@ class CellTextItem(pg.GraphicsObject):
             if scale != 1.0:
                 font.setPointSizeF(self._font.pointSizeF() * scale)
             fm = QFontMetricsF(font)
-            room = ROOMY if scale > 1.0 else 1.0
-            tall = cell_height >= fm.height() * 0.95 * room
-            if tall and cell_width >= fm.averageCharWidth() * 1.6 * room:
+            roomy = scale > 1.0
+            tall = cell_height >= fm.height() * (ROOMY if roomy else 0.95)
+            wide = cell_width >= fm.averageCharWidth() * (ROOMY_CHARS if roomy else 1.6)
+            if tall and wide:
                 return font
         return None
 

@@ -1,8 +1,9 @@
-"""The hidden-state truth view: final LSTM states for the explorer's batch, three ways.
+"""The hidden-state truth view: final states for the explorer's batch, three ways.
 
 Heatmaps (rows: sequences, columns: hidden units, forward then backward when bidirectional) of
-the final hidden state from padded input, from packed input and from each sequence run alone,
-and per sequence how far the padded and the packed state are from the alone one. The numbers
+the final hidden state h_n (or, for an LSTM, its cell state c_n: a switch) from padded input,
+from packed input and from each sequence run alone, and per sequence how far the padded and
+the packed state are from the alone one. The numbers
 are computed by padviz.core.hidden_truth in the training worker; this view only draws them.
 """
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from padviz.gui.lecture.callout import FRAME_PX
 from padviz.gui.theme import Theme, current_theme, qcolor
 from padviz.gui.torch_loader import torch_loader
 
@@ -41,7 +43,14 @@ class HiddenStateView(QWidget):
         super().__init__(parent)
         self.setObjectName("hiddenStateView")
         self.truth: dict[str, np.ndarray] | None = None
-        self.title = QLabel("<b>Hidden-state truth</b>: final h_n for the explorer's batch")
+        self.title = QLabel()
+        self.state_combo = QComboBox(objectName="hiddenStateCombo")
+        self.state_combo.addItem("h_n", "")
+        self.state_combo.addItem("c_n (LSTM cell state)", "c_")
+        self.state_combo.setToolTip(
+            "An LSTM's final state is (h_n, c_n); a GRU or RNN has h_n only"
+        )
+        self.state_combo.setVisible(False)  # until an LSTM's truth arrives
         self.weights_combo = QComboBox(objectName="hiddenWeightsCombo")
         self.weights_combo.addItem("initial weights", None)
         self.refresh_button = QPushButton("Refresh", objectName="hiddenRefreshButton")
@@ -51,15 +60,19 @@ class HiddenStateView(QWidget):
         header = QHBoxLayout()
         header.addWidget(self.title)
         header.addStretch(1)
+        header.addWidget(self.state_combo)
         header.addWidget(QLabel("weights:"))
         header.addWidget(self.weights_combo)
         header.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        margin = FRAME_PX + 3  # a lesson's callout frame is drawn over the edge
+        layout.setContentsMargins(margin, margin, margin, margin)
         layout.addLayout(header)
         layout.addWidget(self.summary)
         layout.addWidget(self.graphics, 1)
         self.weights_combo.currentIndexChanged.connect(self.weightsChanged)
+        self.state_combo.currentIndexChanged.connect(self._redraw)
+        self._set_title("")
         self.refresh_button.clicked.connect(self.refreshRequested)
         self.plots: dict[str, pg.PlotItem] = {}  # built when first needed (start-up time)
         if not torch_loader().is_loaded():  # the window is opening: build once it is up
@@ -142,16 +155,34 @@ class HiddenStateView(QWidget):
     def show_error(self, message: str) -> None:
         self.summary.setText(f"Cannot compute the hidden states: {message}")
 
+    def _set_title(self, prefix: str) -> None:
+        state = "c_n, the LSTM's cell state" if prefix else "h_n"
+        self.title.setText(f"<b>Hidden-state truth</b>: final {state} for the explorer's batch")
+
+    def shown_state(self) -> str:
+        """The key prefix of the state drawn: "" for h_n, "c_" for c_n."""
+        prefix = self.state_combo.currentData()
+        return prefix if self.truth is not None and f"{prefix}padded" in self.truth else ""
+
     def show_truth(self, truth: Mapping[str, np.ndarray]) -> None:
-        self._ensure_plots()
         self.truth = dict(truth)
+        self.state_combo.setVisible("c_padded" in self.truth)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self.truth is None:
+            return
+        self._ensure_plots()
+        truth, prefix = self.truth, self.shown_state()
+        self._set_title(prefix)
         lengths = truth["lengths"]
         width = truth["padded"].shape[1]
         directions = int(truth["directions"])
-        scale = max(float(truth["scale"]), 1e-6)
+        scale = max(float(truth[prefix + "scale"]), 1e-6)
         self.colorbar.setLevels((-scale, scale))
         for name, _title in HEATMAPS:
-            self.images[name].setImage(np.ascontiguousarray(truth[name].T), levels=(-scale, scale))
+            values = np.ascontiguousarray(truth[prefix + name].T)
+            self.images[name].setImage(values, levels=(-scale, scale))
             self.images[name].setRect(0, -0.5, width, len(lengths))
             self.plots[name].setXRange(0, width, padding=0)
         self._label_sequences()
@@ -168,12 +199,12 @@ class HiddenStateView(QWidget):
             bars.setOpts(
                 x0=np.zeros(len(rows)),
                 y=rows + bars.property("offset"),
-                width=truth[f"{name}_diff"],
+                width=truth[f"{prefix}{name}_diff"],
                 height=BAR_HEIGHT,
             )
         from padviz.core.hidden_truth import describe  # torch: loaded once the window is up
 
-        self.summary.setText(describe(self.truth))
+        self.summary.setText(describe(truth, prefix=prefix))
 
     def label_step(self) -> int:
         """Every how many sequences a row label is written: 1 while each row is tall enough
