@@ -193,3 +193,31 @@ def test_faults_are_shown_and_the_panel_stays_usable(qtbot, panel) -> None:
     assert "stopped unexpectedly" in panel.status_label.text()
     assert point_counts(panel.masked_plot)[0] >= 1  # the curves so far stay
     assert panel.start_button.isEnabled() and panel.form.isEnabled()
+
+
+def test_the_cell_combo_sets_the_run_and_the_truth_view_switches_to_c_n(qtbot, panel) -> None:
+    form = panel.form
+    assert [form.cell_combo.itemData(i) for i in range(form.cell_combo.count())] == [
+        "lstm",
+        "gru",
+        "rnn",
+    ]
+    panel.set_training(tiny(cell="gru"), RUNS)
+    assert form.cell_combo.currentData() == "gru"
+    assert {config["cell"] for config in form.run_configs()} == {"gru"}
+    panel.show()
+    qtbot.waitExposed(panel)
+    view = panel.hidden_view
+    qtbot.waitUntil(lambda: view.truth is not None, timeout=WAIT_MS)
+    assert "c_padded" not in view.truth and not view.state_combo.isVisible()  # a GRU: h_n only
+    assert "final h_n" in view.title.text()
+
+    panel.set_training(tiny(cell="lstm"), RUNS)
+    qtbot.waitUntil(lambda: view.truth is not None and "c_padded" in view.truth, timeout=WAIT_MS)
+    assert view.state_combo.isVisible()
+    h_image = view.images["packed"].image.copy()
+    view.state_combo.setCurrentIndex(1)  # c_n
+    assert "c_n" in view.title.text()
+    np.testing.assert_array_equal(view.images["packed"].image, view.truth["c_packed"].T)
+    assert not np.array_equal(view.images["packed"].image, h_image)
+    assert "packed vs alone: all match" in view.summary.text()

@@ -1,5 +1,6 @@
-"""The hidden-state truth for a batch: final LSTM states from padded input, packed input and each
-sequence run alone, and how far each sequence's padded / packed state is from the alone one.
+"""The hidden-state truth for a batch: final states (h_n; c_n too for an LSTM) from padded input,
+packed input and each sequence run alone, and how far each sequence's padded / packed state is
+from the alone one.
 
 The batch comes from the explorer, with its own vocabulary, while the model has its task's
 (small) vocabulary: token ids are folded into the model's range 1..V-1 (pad 0 stays pad), which
@@ -46,7 +47,8 @@ def hidden_truth(
     max_sequences: int = MAX_SEQUENCES,
 ) -> dict[str, np.ndarray]:
     """final_hidden_states for the folded batch, plus "lengths" (B), "directions" (scalar) and
-    "scale" (scalar: the largest |h| of the three states, for a symmetric colour scale).
+    "scale" (scalar: the largest |h| of the three states, for a symmetric colour scale; for an
+    LSTM "c_scale" likewise for c_n).
 
     Runs in eval mode without gradients and leaves the model's training flag as it was.
     """
@@ -60,16 +62,24 @@ def hidden_truth(
         model.train(was_training)
     result["lengths"] = lengths.numpy().copy()
     result["directions"] = np.array(model.directions)
-    result["scale"] = np.array(max(float(np.abs(result[k]).max()) for k in STATES))
+    for prefix in state_prefixes(result):
+        states = (np.abs(result[prefix + k]).max() for k in STATES)
+        result[prefix + "scale"] = np.array(max(float(v) for v in states))
     return result
 
 
-def describe(truth: dict[str, np.ndarray], tolerance: float = 1e-5) -> str:
-    """One line: how many sequences' padded / packed final states differ from running alone."""
+def state_prefixes(truth: dict[str, np.ndarray]) -> tuple[str, ...]:
+    """The states a truth holds, by key prefix: "" for h_n, and "c_" for c_n (an LSTM's)."""
+    return ("", "c_") if "c_padded" in truth else ("",)
+
+
+def describe(truth: dict[str, np.ndarray], tolerance: float = 1e-5, prefix: str = "") -> str:
+    """One line: how many sequences' padded / packed final states (h_n, or with prefix "c_"
+    c_n) differ from running alone."""
     lengths = truth["lengths"]
     parts = []
     for name in ("padded", "packed"):
-        diff = truth[f"{name}_diff"]
+        diff = truth[f"{prefix}{name}_diff"]
         wrong = int((diff > tolerance).sum())
         verdict = f"{wrong} of {len(diff)} sequences differ" if wrong else "all match"
         parts.append(f"{name} vs alone: {verdict} (largest |difference| {diff.max():.2g})")

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_WIDTH
+from padviz.core.options import CELL_NAMES
 from padviz.gui.theme import current_theme
 from padviz.gui.torch_loader import torch_loader
 
+CELL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN (tanh)"}
 RUN_LABELS = {
     "padded-unmasked": "padded, unmasked loss",
     "padded-masked": "padded, masked loss",
@@ -68,6 +70,13 @@ class SettingsForm(QWidget):
         self.task_combo = QComboBox(objectName="taskCombo")
         self.task_help = QLabel(wordWrap=True, objectName="taskHelp")
         self.run_boxes: dict[str, QCheckBox] = {}
+        self.cell_combo = QComboBox(objectName="cellCombo")
+        for cell in CELL_NAMES:
+            self.cell_combo.addItem(CELL_LABELS[cell], cell)
+        self.cell_combo.setToolTip(
+            "The recurrent cell: an LSTM keeps a cell state c beside h; a GRU and a plain tanh "
+            "RNN keep only h. Padding and packing work the same for all three."
+        )
         self.embed_spin = _spin(1, MAX_WIDTH, 1, "embedSpin")
         self.hidden_spin = _spin(1, MAX_WIDTH, 1, "hiddenSpin")
         self.layers_spin = _spin(1, MAX_LAYERS, 1, "layersSpin")
@@ -88,6 +97,7 @@ class SettingsForm(QWidget):
         self._runs_layout = QVBoxLayout(runs)
         model = QGroupBox("Model and optimizer")
         model_form = QFormLayout(model)
+        model_form.addRow("cell", self.cell_combo)
         model_form.addRow("embedding", self.embed_spin)
         model_form.addRow("hidden", self.hidden_spin)
         model_form.addRow("layers", self.layers_spin)
@@ -132,6 +142,7 @@ class SettingsForm(QWidget):
             spin.valueChanged.connect(self.changed)
         for combo in (
             self.task_combo,
+            self.cell_combo,
             self.optimizer_combo,
             self.distribution_combo,
             self.device_combo,
@@ -204,6 +215,7 @@ class SettingsForm(QWidget):
             "hidden": self.hidden_spin.value(),
             "layers": self.layers_spin.value(),
             "bidirectional": self.bidirectional_box.isChecked(),
+            "cell": self.cell_combo.currentData(),
             "optimizer": self.optimizer_combo.currentText(),
             "min_len": self.min_len_spin.value(),
             "max_len": self.max_len_spin.value(),
@@ -226,6 +238,7 @@ class SettingsForm(QWidget):
         notes = []
         self._set_combo(self.task_combo, config["task"])
         self._set_combo(self.optimizer_combo, config["optimizer"])
+        self._set_combo(self.cell_combo, config.get("cell", "lstm"))
         self._set_combo(self.distribution_combo, config["length_distribution"])
         if self.device_combo.findData(config["device"]) >= 0:
             self._set_combo(self.device_combo, config["device"])
