@@ -77,3 +77,17 @@ def test_unreadable_files_are_session_errors(tmp_path) -> None:
         load_session(tmp_path / "nan.json")
     with pytest.raises(SessionError, match="cannot write"):
         save_session(_session(), tmp_path / "no" / "such" / "dir.json")
+
+
+def test_the_cell_is_saved_and_an_older_session_without_it_is_an_lstm(tmp_path) -> None:
+    session = Session(from_lengths([3, 1]), LayoutOptions(), TrainConfig(cell="gru"), ("packed",))
+    save_session(session, tmp_path / "s.json")
+    assert load_session(tmp_path / "s.json").config.cell == "gru"
+    data = json.loads((tmp_path / "s.json").read_text())
+    del data["training"]["cell"]  # as sessions were saved before cells existed
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    assert load_session(tmp_path / "old.json").config.cell == "lstm"
+    data["training"]["cell"] = "lstn"
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    with pytest.raises(SessionError, match="unknown cell 'lstn'"):
+        load_session(tmp_path / "bad.json")
