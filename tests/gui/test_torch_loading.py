@@ -110,3 +110,31 @@ def test_the_window_paints_first_then_loads_torch_on_a_thread(tmp_path) -> None:
     assert done["devices"] >= 1
     assert done["lessons"] > 1
     assert seen["grid_rows"] > 0 and seen["notice_after"] == ""
+
+
+def test_an_empty_view_waiting_for_its_first_document_stays_still(qtbot) -> None:
+    """While torch loads the views have no grid: they paint once, not in a loop (the packed
+    view's auto-range chased its own text's bounds, ~15 paints a second, and slowed the
+    import thread through the GIL)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from padviz.gui.explorer.views import PackedView
+
+    view = PackedView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(100)
+    paints = []
+
+    class Count(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint:
+                paints.append(event)
+            return False
+
+    counter = Count(view)
+    view.viewport().installEventFilter(counter)
+    qtbot.wait(500)
+    assert len(paints) <= 1, f"{len(paints)} paints in half a second with nothing new to show"

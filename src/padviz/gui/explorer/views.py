@@ -99,7 +99,9 @@ class PackedView(HeatmapView):
         self.summary = ShrinkingLabel(justify="left")
         self.addItem(self.summary, row=2, col=0, colspan=2)
         self.refusal = pg.TextItem(anchor=(0.5, 0.5))
-        self.plot.addItem(self.refusal)
+        # Out of the auto-range: a text's bounds follow the view's scale, and an empty view
+        # (before the first document) auto-ranged and repainted itself ~15 times a second.
+        self.plot.addItem(self.refusal, ignoreBounds=True)
         self._bar_hovered: int | None = None
         self._sizes: np.ndarray | None = None
         self._summary_look: tuple[str, float, str] | None = None
