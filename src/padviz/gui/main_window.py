@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from padviz.core.batch import BatchError, load_preset, preset_names, save_json
 from padviz.core.errors import PadvizError
 from padviz.gui.bench import BenchPanel
+from padviz.gui.corpus import CorpusPanel
 from padviz.gui.explorer import ExplorerPanel
 from padviz.gui.explorer.panel import VIEW_NAMES
 from padviz.gui.lecture import Lecture
@@ -68,6 +69,9 @@ class MainWindow(QMainWindow):
         self.add_tab("training", self.training, "Training")
         self.bench = BenchPanel()
         self.add_tab("bench", self.bench, "Bench")
+        self.corpus = CorpusPanel(self.state)
+        self.add_tab("corpus", self.corpus, "Corpus")
+        self.corpus.batchSent.connect(lambda: self.show_tab("explorer"))
         QApplication.instance().aboutToQuit.connect(self.stop_workers)
 
         self.file_menu = self.menuBar().addMenu("&File")
@@ -137,6 +141,7 @@ class MainWindow(QMainWindow):
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        menu.addAction("Open &corpus…", self.open_corpus_dialog)
         presets = menu.addMenu("Open &preset")
         for name in preset_names():
             presets.addAction(name, lambda name=name: self.open_preset(name))
@@ -252,6 +257,10 @@ class MainWindow(QMainWindow):
             opened_message(opened.kind, path, notes), 5000 if not notes else 0
         )
         return True
+
+    def open_corpus_dialog(self) -> None:
+        self.show_tab("corpus")
+        self.corpus.open_dialog()
 
     def open_preset(self, name: str) -> bool:
         if not self.maybe_keep_changes():
