@@ -19,7 +19,17 @@ from typing import NoReturn
 
 from padviz.core.errors import PadvizError
 
-COMMANDS = ("gui", "layout", "train", "bench", "corpus", "screenshot", "slides", "lessons")
+COMMANDS = (
+    "gui",
+    "layout",
+    "train",
+    "bench",
+    "corpus",
+    "screenshot",
+    "slides",
+    "lessons",
+    "mistakes",
+)
 
 
 class UsageError(PadvizError):
