@@ -43,7 +43,7 @@ def test_text_shows_both_snippets_and_the_verdicts(capsys) -> None:
     out = capsys.readouterr().out
     assert "# The wrong code" in out and "# The fix" in out
     assert "torch raised IndexError: Target -1 is out of bounds." in out
-    assert "fixed: matches the per-sequence reference" in out
+    assert "\nFixed: matches the per-sequence reference" in out
 
 
 @pytest.mark.parametrize(

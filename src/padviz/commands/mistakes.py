@@ -51,22 +51,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render_text(result: MistakeResult) -> str:
+    from padviz.core.mistakes import fix_verdict, wrong_verdict
+
     out = [f"{result.title} ({result.name})", result.line]
     if result.note:
         out.append(result.note)
-    out += ["", "# The wrong code", result.wrong_code.rstrip(), ""]
-    if result.outcome == "error":
-        out.append(f"torch raised {result.error_type}: {result.torch_message}")
-    else:
-        shown = ", ".join(f"{k} {v}" for k, v in (result.evidence or {}).items())
-        out.append(f"silent: no error, but {shown}")
-    out += ["", "# The fix", result.fix_code.rstrip(), ""]
-    if result.fixed:
-        out.append(
-            f"fixed: matches the per-sequence reference (max |got - expected| "
-            f"{result.fix_difference:.3g})"
-        )
-    else:
-        why = result.fix_error or f"max |got - expected| {result.fix_difference}"
-        out.append(f"NOT fixed: {why}")
+    out += ["", "# The wrong code", result.wrong_code.rstrip(), "", wrong_verdict(result)]
+    out += ["", "# The fix", result.fix_code.rstrip(), "", fix_verdict(result)]
     return "\n".join(out)

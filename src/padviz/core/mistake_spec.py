@@ -27,8 +27,8 @@ class Mistake:
     title: str
     line: str
     expect: str  # "error" or "silent": what the wrong code does (on a batch `prepare` gives)
-    wrong: Callable[[Lengths], str]
-    fix: Callable[[Lengths], str]
+    wrong: Snippet
+    fix: Snippet
     prepare: Callable[[Lengths], tuple[Lengths, str]]
 
 
@@ -195,10 +195,17 @@ def snippet(setup: str, *body: str) -> str:
     )
 
 
-def code(setup: Callable[[Lengths], str], *body: str) -> Callable[[Lengths], str]:
-    """A snippet writer for the lengths given later."""
+@dataclass(frozen=True)
+class Snippet:
+    """A snippet writer: called with the lengths, the whole script; `body`, the lines after
+    the shared setup (the ones the lab shows first)."""
 
-    def write(lengths: Sequence[int]) -> str:
-        return snippet(setup(tuple(lengths)), *body)
+    setup: Callable[[Lengths], str]
+    body: tuple[str, ...]
 
-    return write
+    def __call__(self, lengths: Sequence[int]) -> str:
+        return snippet(self.setup(tuple(lengths)), *self.body)
+
+
+def code(setup: Callable[[Lengths], str], *body: str) -> Snippet:
+    return Snippet(setup, body)

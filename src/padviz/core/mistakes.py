@@ -90,6 +90,8 @@ class MistakeResult:
     fix_difference: float | None
     fix_error: str | None = None
     fix_evidence: Evidence = field(default_factory=dict)
+    wrong_body: str = ""  # the lines after the shared setup: what the lab shows first
+    fix_body: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's --json object: the contract's keys, then the details."""
@@ -156,13 +158,68 @@ def compare(got: torch.Tensor, expected: torch.Tensor) -> Evidence:
 
 
 def _compared(namespace: dict[str, Any]) -> Evidence:
-    evidence = compare(namespace["got"], namespace["expected"])
+    """compare()'s numbers, the snippet's own `evidence` right after the difference."""
+    found = compare(namespace["got"], namespace["expected"])
+    evidence: Evidence = {"max_abs_difference": found.pop("max_abs_difference")}
     extra = namespace.get("evidence")
     if isinstance(extra, dict):
         evidence.update(
             {str(k): _number(v) if isinstance(v, float) else v for k, v in extra.items()}
         )
-    return evidence
+    return evidence | {k: v for k, v in found.items() if k not in evidence}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list) and all(isinstance(v, int) for v in value):
+        return "(" + ", ".join(map(str, value)) + ")"
+    return "n/a" if value is None else str(value)
+
+
+def evidence_text(evidence: Evidence) -> str:
+    """The numbers that differ, in words: "max |got - expected| = 0.238; sequences 0, 1 differ
+    ..."; a value already said under another name is said once."""
+    parts: list[str] = []
+    said: list[Any] = []
+    for key, value in evidence.items():
+        if key == "expected_shape" or value in said:
+            continue
+        if key == "max_abs_difference":
+            parts.append(f"max |got - expected| = {_shown(value)}")
+        elif key == "sequences_differing":
+            rows = ", ".join(map(str, value))
+            parts.append(
+                f"sequence{'s' if len(value) != 1 else ''} {rows} differ from the reference"
+                if value
+                else "no sequence differs"
+            )
+        elif key == "got_shape":
+            parts.append(
+                f"got shape {_shown(value)} where {_shown(evidence.get('expected_shape'))} "
+                "was expected"
+            )
+        else:
+            parts.append(f"{key.replace('_', ' ')} {_shown(value)}")
+        said.append(value)
+    return "; ".join(parts)
+
+
+def wrong_verdict(result: MistakeResult) -> str:
+    """What torch did with the wrong code, in one line."""
+    if result.outcome == "error":
+        return f"torch raised {result.error_type}: {result.torch_message}"
+    return f"No error, silently wrong: {evidence_text(result.evidence or {})}."
+
+
+def fix_verdict(result: MistakeResult) -> str:
+    if result.fixed:
+        return (
+            "Fixed: matches the per-sequence reference "
+            f"(max |got - expected| = {result.fix_difference:.2g})."
+        )
+    why = result.fix_error or f"max |got - expected| = {_shown(result.fix_difference)}"
+    return f"NOT fixed: {why}."
 
 
 def _device_note(name: str) -> str:
@@ -211,4 +268,6 @@ def run(name: str, lengths: Sequence[int] = DEFAULT_LENGTHS) -> MistakeResult:
         fix_difference=difference,
         fix_error=None if fix_exc is None else f"{type(fix_exc).__name__}: {fix_exc}",
         fix_evidence=fix_evidence,
+        wrong_body="\n".join(mistake.wrong.body),
+        fix_body="\n".join(mistake.fix.body),
     )
