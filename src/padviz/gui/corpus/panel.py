@@ -11,14 +11,13 @@ that an edit made since has outdated is dropped.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from padviz.core.errors import PadvizError
 from padviz.core.limits import MAX_LENGTH, MAX_SEQUENCES
+from padviz.gui.corpus.jobs import BackgroundJobs
 from padviz.gui.state import AppState
 from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
 
@@ -48,33 +48,6 @@ STAT_ROWS = ("sequences", "tokens", "mean", "min", "p50", "p90", "p99", "max")  
 LEFT_WIDTH = 460  # the controls' column; the histogram and the waste table take the rest
 WASTE_COLUMNS = ("strategy", "batches", "pad cells", "total cells", "pad ratio")
 PICK_LABELS = {"random": "a random batch", "longest": "the longest batch", "bucket": "bucket"}
-
-
-class _Worker(QObject):
-    """Runs one job at a time on a daemon thread; says what it made, tagged with its ticket."""
-
-    progressed = Signal(int, int)
-    done = Signal(int, object)
-    failed = Signal(int, str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.ticket = 0
-
-    def run(self, job: Callable[[Callable[[int, int], None]], Any]) -> int:
-        self.ticket += 1
-        ticket = self.ticket
-
-        def body() -> None:
-            try:
-                result = job(self.progressed.emit)
-            except PadvizError as exc:  # bad input: said in the window
-                self.failed.emit(ticket, str(exc))
-                return
-            self.done.emit(ticket, result)
-
-        threading.Thread(target=body, name="padviz-corpus", daemon=True).start()
-        return ticket
 
 
 class CorpusPanel(QWidget):
@@ -90,7 +63,7 @@ class CorpusPanel(QWidget):
         self.corpus: Any = None
         self.stats: Any = None
         self._reading = 0  # the ticket of the read under way, 0 when none
-        self._worker = _Worker(self)
+        self._worker = BackgroundJobs(self)
         self._worker.progressed.connect(self._progress)
         self._worker.done.connect(self._done)
         self._worker.failed.connect(self._failed)
