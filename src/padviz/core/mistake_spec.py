@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 
 Lengths = tuple[int, ...]
@@ -196,16 +197,51 @@ def snippet(setup: str, *body: str) -> str:
 
 
 @dataclass(frozen=True)
-class Snippet:
-    """A snippet writer: called with the lengths, the whole script; `body`, the lines after
-    the shared setup (the ones the lab shows first)."""
+class Setup:
+    """What a snippet starts from: `write(lengths)` gives the code, `summary` says it in one
+    comment, for the excerpt the lab shows first."""
 
-    setup: Callable[[Lengths], str]
+    write: Callable[[Lengths], str]
+    summary: str
+
+
+RNN = Setup(
+    rnn_setup,
+    "# Set-up: `sequences` (n steps of 4 features), `lstm = nn.LSTM(4, 6)`, and `expected`:\n"
+    "# h_n[-1] of each sequence run alone.",
+)
+BIDIRECTIONAL = Setup(
+    partial(rnn_setup, bidirectional=True),
+    "# Set-up: `sequences` (n steps of 4 features), a bidirectional `lstm`, and `expected`:\n"
+    "# each sequence run alone, [forward final state, backward final state].",
+)
+RNN_OUTPUTS = Setup(
+    partial(rnn_setup, outputs=True),
+    "# Set-up: `sequences` (n steps of 4 features), `lstm = nn.LSTM(4, 6)`, and `expected`:\n"
+    "# every output of each sequence run alone, zeros at the pads.",
+)
+LOSS = Setup(
+    loss_setup,
+    "# Set-up: time-first `logits` (T, B, C), `target_list` (class 0 is real), `mask` (T, B),\n"
+    "# and `expected`: the real tokens' mean loss, one sequence at a time.",
+)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A snippet writer: called with the lengths, the whole script; `excerpt`, the set-up in
+    a comment and the lines after it (what the lab shows first)."""
+
+    setup: Setup
     body: tuple[str, ...]
 
     def __call__(self, lengths: Sequence[int]) -> str:
-        return snippet(self.setup(tuple(lengths)), *self.body)
+        return snippet(self.setup.write(tuple(lengths)), *self.body)
+
+    @property
+    def excerpt(self) -> str:
+        return "\n".join([self.setup.summary, *self.body])
 
 
-def code(setup: Callable[[Lengths], str], *body: str) -> Snippet:
+def code(setup: Setup, *body: str) -> Snippet:
     return Snippet(setup, body)

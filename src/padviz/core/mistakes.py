@@ -90,8 +90,8 @@ class MistakeResult:
     fix_difference: float | None
     fix_error: str | None = None
     fix_evidence: Evidence = field(default_factory=dict)
-    wrong_body: str = ""  # the lines after the shared setup: what the lab shows first
-    fix_body: str = ""
+    wrong_excerpt: str = ""  # the set-up in a comment and the lines after it: shown first
+    fix_excerpt: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's --json object: the contract's keys, then the details."""
@@ -268,6 +268,6 @@ def run(name: str, lengths: Sequence[int] = DEFAULT_LENGTHS) -> MistakeResult:
         fix_difference=difference,
         fix_error=None if fix_exc is None else f"{type(fix_exc).__name__}: {fix_exc}",
         fix_evidence=fix_evidence,
-        wrong_body="\n".join(mistake.wrong.body),
-        fix_body="\n".join(mistake.fix.body),
+        wrong_excerpt=mistake.wrong.excerpt,
+        fix_excerpt=mistake.fix.excerpt,
     )

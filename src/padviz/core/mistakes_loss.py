@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from padviz.core.mistake_spec import (
+    LOSS,
     Lengths,
     Mistake,
+    Setup,
     at_least_two,
     code,
     flat_orders_differ,
     halves_differ_in_tokens,
-    loss_setup,
     unequal,
 )
 
@@ -60,15 +61,24 @@ def _accumulation_setup(lengths: Lengths) -> str:
     )
 
 
+_ACCUMULATION = Setup(
+    _accumulation_setup,
+    "# Set-up: time-first `features`, `targets` (-100 at the pads), a linear `head`, two\n"
+    "# `micro_batches` (the batch's halves), and `expected`: the whole batch's token-mean loss\n"
+    "# and its gradient.",
+)
+
+
 def _accumulate(line: str, share: str) -> list[str]:
     """The accumulation loop: `line` computes a micro-batch's `loss`, `share` what it counts
     for in the sum."""
+    term = share if share.isidentifier() else f"({share})"
     return [
         "accumulated = 0.0",
         "for x, y in micro_batches:",
         f"    {line}",
-        f"    ({share}).backward()",
-        f"    accumulated += ({share}).item()",
+        f"    {term}.backward()",
+        f"    accumulated += {term}.item()",
         "got = torch.cat([torch.tensor([accumulated]), head.weight.grad.flatten()])",
         "evidence = {",
         '    "accumulated_loss": accumulated,',
@@ -93,13 +103,13 @@ MISTAKES: tuple[Mistake, ...] = (
         "nothing.",
         "silent",
         code(
-            loss_setup,
+            LOSS,
             "targets = pad_sequence(target_list)  # pads are 0",
             f"loss = F.cross_entropy({_FLAT}, targets.flatten())  # one scalar: pads included",
             "got = (loss * mask.flatten()).sum() / mask.sum()  # MISTAKE: gives `loss` back",
             'evidence = {"article_loss": got.item(), "token_mean_loss": expected.item()}',
         ),
-        code(loss_setup, *_FIXED_TOKEN_MEAN),
+        code(LOSS, *_FIXED_TOKEN_MEAN),
         unequal,
     ),
     Mistake(
@@ -108,7 +118,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "ignore_index=0 drops the pads and every real token of class 0 with them.",
         "silent",
         code(
-            loss_setup,
+            LOSS,
             "targets = pad_sequence(target_list)  # pads are 0, and so is each first target",
             f"got = F.cross_entropy({_FLAT}, targets.flatten(), ignore_index=0)  # MISTAKE",
             "evidence = {",
@@ -117,7 +127,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "}",
         ),
         code(
-            loss_setup,
+            LOSS,
             "targets = pad_sequence(target_list, padding_value=-100)  # FIX: a value no class uses",
             f"got = F.cross_entropy({_FLAT}, targets.flatten())  # ignore_index=-100, the default",
         ),
@@ -129,12 +139,12 @@ MISTAKES: tuple[Mistake, ...] = (
         "-1 is not ignored (-100 is): cross_entropy refuses it as a class out of bounds.",
         "error",
         code(
-            loss_setup,
+            LOSS,
             "targets = pad_sequence(target_list, padding_value=-1)  # MISTAKE: -1 marks the pads",
             f"got = F.cross_entropy({_FLAT}, targets.flatten())",
         ),
         code(
-            loss_setup,
+            LOSS,
             "targets = pad_sequence(target_list, padding_value=-100)  # FIX: the ignored value",
             f"got = F.cross_entropy({_FLAT}, targets.flatten())",
         ),
@@ -146,14 +156,14 @@ MISTAKES: tuple[Mistake, ...] = (
         "Averaging each micro-batch's token mean weighs tokens unequally when lengths differ.",
         "silent",
         code(
-            _accumulation_setup,
+            _ACCUMULATION,
             *_accumulate(
                 "loss = token_losses(x, y).sum() / (y != -100).sum()  # MISTAKE: own token mean",
                 "loss / len(micro_batches)",
             ),
         ),
         code(
-            _accumulation_setup,
+            _ACCUMULATION,
             "total_tokens = (targets != -100).sum()  # FIX: count the whole batch's tokens",
             *_accumulate("loss = token_losses(x, y).sum() / total_tokens", "loss"),
         ),
@@ -165,7 +175,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "Flattened, a (B, T) mask and a (T, B) loss line up without error, on the wrong cells.",
         "silent",
         code(
-            loss_setup,
+            LOSS,
             "targets = pad_sequence(target_list)",
             f'losses = F.cross_entropy({_FLAT}, targets.flatten(), reduction="none")',
             "mask_bt = torch.arange(T)[None, :] < torch.tensor(lengths)[:, None]  # (B, T)",
@@ -173,7 +183,7 @@ MISTAKES: tuple[Mistake, ...] = (
             'evidence = {"pad_cells_counted": int((mask_bt.flatten() & ~mask.flatten()).sum())}',
         ),
         code(
-            loss_setup,
+            LOSS,
             "targets = pad_sequence(target_list)",
             f'losses = F.cross_entropy({_FLAT}, targets.flatten(), reduction="none")',
             "mask_bt = torch.arange(T)[None, :] < torch.tensor(lengths)[:, None]  # (B, T)",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from padviz.core.mistake_spec import (
+    BIDIRECTIONAL,
+    RNN,
+    RNN_OUTPUTS,
     Mistake,
     as_given,
     at_least_two,
     code,
     halves_differ_in_longest,
     more_than_one_cell,
-    rnn_setup,
     unequal,
     unsorted,
     with_empty,
@@ -28,7 +28,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "pack_padded_sequence wants the lengths on the CPU, even when the data is on the GPU.",
         "error",
         code(
-            rnn_setup,
+            RNN,
             "# Without CUDA, the meta device stands in for the GPU: torch refuses it the same way.",
             'device = "cuda" if torch.cuda.is_available() else "meta"',
             "padded = pad_sequence(sequences).to(device)",
@@ -38,7 +38,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = h_n[-1]",
         ),
         code(
-            rnn_setup,
+            RNN,
             'device = "cuda" if torch.cuda.is_available() else "cpu"',
             "padded = pad_sequence(sequences).to(device)",
             "lengths_t = torch.tensor(lengths)  # FIX: on the CPU (or lengths_t.cpu())",
@@ -54,14 +54,14 @@ MISTAKES: tuple[Mistake, ...] = (
         "enforce_sorted defaults to True: lengths not in decreasing order are refused.",
         "error",
         code(
-            rnn_setup,
+            RNN,
             "padded = pad_sequence(sequences)",
             "packed = pack_padded_sequence(padded, torch.tensor(lengths))  # MISTAKE: the default"
             " enforce_sorted=True",
             *_RUN,
         ),
         code(
-            rnn_setup,
+            RNN,
             "padded = pad_sequence(sequences)",
             "# FIX: torch sorts the batch itself and gives h_n back in batch order.",
             _PACK,
@@ -75,13 +75,13 @@ MISTAKES: tuple[Mistake, ...] = (
         "pad_sequence takes an empty sequence; pack_padded_sequence refuses it.",
         "error",
         code(
-            rnn_setup,
+            RNN,
             "padded = pad_sequence(sequences)  # MISTAKE: an empty sequence in the batch",
             _PACK,
             *_RUN,
         ),
         code(
-            rnn_setup,
+            RNN,
             "# FIX: drop empty sequences before batching (or give each an end token).",
             "sequences = [s for s in sequences if len(s) > 0]",
             "lengths = [len(s) for s in sequences]",
@@ -95,12 +95,12 @@ MISTAKES: tuple[Mistake, ...] = (
         "Packing takes each row's first steps: on left padding those are pads, silently.",
         "silent",
         code(
-            rnn_setup,
+            RNN,
             'padded = pad_sequence(sequences, padding_side="left")  # MISTAKE: pads come first',
             _PACK,
             *_RUN,
         ),
-        code(rnn_setup, "# FIX: right padding, the default, for packing.", *_FIXED),
+        code(RNN, "# FIX: right padding, the default, for packing.", *_FIXED),
         unequal,
     ),
     Mistake(
@@ -109,7 +109,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "Lengths past T pack without complaint; the LSTM fails later, far from the cause.",
         "error",
         code(
-            rnn_setup,
+            RNN,
             "padded = pad_sequence(sequences)",
             "# MISTAKE: lengths counted with an end token the sequences never got.",
             "claimed = torch.tensor([n + 1 for n in lengths])",
@@ -118,7 +118,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = h_n[-1]",
         ),
         code(
-            rnn_setup,
+            RNN,
             "# FIX: take the lengths from the very sequences that were padded.",
             "lengths = [len(s) for s in sequences]",
             *_FIXED,
@@ -131,14 +131,14 @@ MISTAKES: tuple[Mistake, ...] = (
         "Lengths one short drop every sequence's last token: silent truncation.",
         "silent",
         code(
-            rnn_setup,
+            RNN,
             "padded = pad_sequence(sequences)",
             "# MISTAKE: lengths counted without the last token (an end token taken off the count).",
             "short = torch.tensor([n - 1 for n in lengths])",
             "packed = pack_padded_sequence(padded, short, enforce_sorted=False)",
             *_RUN,
         ),
-        code(rnn_setup, "# FIX: the true lengths.", *_FIXED),
+        code(RNN, "# FIX: the true lengths.", *_FIXED),
         at_least_two,
     ),
     Mistake(
@@ -147,7 +147,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "After sorting the batch yourself, h_n comes back in sorted order: rows mixed up.",
         "silent",
         code(
-            rnn_setup,
+            RNN,
             "order = sorted(range(len(lengths)), key=lambda i: -lengths[i])  # longest first",
             "padded = pad_sequence([sequences[i] for i in order])",
             "packed = pack_padded_sequence(padded, torch.tensor([lengths[i] for i in order]))",
@@ -155,7 +155,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = h_n[-1]  # MISTAKE: row k is sequence order[k], not sequence k",
         ),
         code(
-            rnn_setup,
+            RNN,
             "order = sorted(range(len(lengths)), key=lambda i: -lengths[i])  # longest first",
             "padded = pad_sequence([sequences[i] for i in order])",
             "packed = pack_padded_sequence(padded, torch.tensor([lengths[i] for i in order]))",
@@ -170,13 +170,13 @@ MISTAKES: tuple[Mistake, ...] = (
         "A (B, T, F) tensor in a time-first LSTM: the batch is read as time, silently.",
         "silent",
         code(
-            rnn_setup,
+            RNN,
             "padded = pad_sequence(sequences, batch_first=True)  # (B, T, 4)",
             "_, (h_n, _) = lstm(padded)  # MISTAKE: lstm reads (T, B, 4): B steps of T sequences",
             "got = h_n[-1]",
         ),
         code(
-            rnn_setup,
+            RNN,
             "padded = pad_sequence(sequences, batch_first=True)  # (B, T, 4)",
             "lstm_bf = nn.LSTM(4, 6, batch_first=True)  # FIX: the LSTM agrees (same weights)",
             "lstm_bf.load_state_dict(lstm.state_dict())",
@@ -194,7 +194,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "h_n[-1] of a bidirectional LSTM is the backward direction only.",
         "silent",
         code(
-            partial(rnn_setup, bidirectional=True),
+            BIDIRECTIONAL,
             "padded = pad_sequence(sequences)",
             _PACK,
             "_, (h_n, _) = lstm(packed)",
@@ -202,7 +202,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "expected = expected[:, :6]  # ... which is the forward direction's final state",
         ),
         code(
-            partial(rnn_setup, bidirectional=True),
+            BIDIRECTIONAL,
             "padded = pad_sequence(sequences)",
             _PACK,
             "_, (h_n, _) = lstm(packed)",
@@ -216,7 +216,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "Each replica unpacks to its own longest length; gathering the outputs fails.",
         "error",
         code(
-            partial(rnn_setup, outputs=True),
+            RNN_OUTPUTS,
             "padded, lengths_t = pad_sequence(sequences), torch.tensor(lengths)",
             "",
             "",
@@ -232,7 +232,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = torch.cat(shares, dim=1)  # the gather",
         ),
         code(
-            partial(rnn_setup, outputs=True),
+            RNN_OUTPUTS,
             "padded, lengths_t = pad_sequence(sequences), torch.tensor(lengths)",
             "",
             "",
