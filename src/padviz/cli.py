@@ -22,6 +22,7 @@ from padviz.core.errors import PadvizError
 COMMANDS = (
     "gui",
     "layout",
+    "pack",
     "train",
     "bench",
     "corpus",

@@ -6,13 +6,12 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from padviz.commands.batch_source import add_batch_source, batch_from_args
 from padviz.core.options import ORDERS, SIDES
 
 if TYPE_CHECKING:
     from padviz.core.batch import Batch
     from padviz.core.layout import Layout
-
-LENGTHS_SEED = 0  # token ids for --lengths batches: from_lengths with this seed
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,11 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Show how torch pads, masks and packs a batch. Give exactly one of "
         "--lengths, --preset or --file.",
     )
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--lengths", metavar="L,L,...", help="sequence lengths, e.g. 5,3,7")
-    src.add_argument("--preset", metavar="NAME", help="a shipped batch (see --list-presets)")
-    src.add_argument("--file", metavar="PATH", help="a padviz-batch JSON file")
-    src.add_argument("--list-presets", action="store_true", help="print the preset names")
+    add_batch_source(p)
     side = p.add_mutually_exclusive_group()
     side.add_argument(
         "--batch-first", dest="batch_first", action="store_true", help="B x T (batch_first=True)"
@@ -61,20 +56,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from padviz.cli import UsageError
-    from padviz.core import batch as batches
-
-    if args.list_presets:
-        print("\n".join(batches.preset_names()))
+    batch = batch_from_args(args, "layout")
+    if batch is None:
         return 0
-    if args.lengths is not None:
-        batch = batches.from_lengths(batches.parse_lengths(args.lengths), seed=LENGTHS_SEED)
-    elif args.preset is not None:
-        batch = batches.load_preset(args.preset)
-    elif args.file is not None:
-        batch = batches.load_json(args.file)
-    else:
-        raise UsageError("padviz layout: give --lengths 5,3,7, --preset NAME or --file PATH")
     from padviz.core.layout import compute_layout  # torch: only for good input
     from padviz.core.options import LayoutOptions
 
