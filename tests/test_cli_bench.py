@@ -138,3 +138,19 @@ def test_an_unavailable_device_is_the_same_line_as_for_train(capsys, monkeypatch
     assert bench_out == train_out == ""
     assert bench_err == train_err and bench_err.count("\n") == 1
     assert bench_err.startswith("error: ") and repr(spec) in bench_err
+
+
+def test_bench_on_a_corpus_times_one_pool_of_its_lengths(tmp_path, capsys):
+    corpus = tmp_path / "tail.txt"
+    corpus.write_text("".join("w " * (1 + i % 7) ** 2 + "\n" for i in range(50)), "utf-8")
+    assert main(["bench", "--corpus", str(corpus), "--json", *TINY]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (row,) = data["rows"]
+    assert row.keys() >= ROW_KEYS
+    clipped = [min((1 + i % 7) ** 2, 30) for i in range(50)]
+    assert row["target_pad_ratio"] == pytest.approx(1 - sum(clipped) / (50 * 30))
+    assert data["corpus"] == str(corpus) and data["pad_ratios"] == [row["target_pad_ratio"]]
+    assert f"for {corpus} (its lengths clipped to T = 30" in data["recommendation"]
+    assert main(["bench", "--corpus", str(corpus), *TINY]) == 0
+    table = capsys.readouterr().out
+    assert f"drawn from the lengths of {corpus}" in table and table.count("\n") == 6

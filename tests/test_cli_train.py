@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from padviz.cli import main
-from padviz.core.tasks import task_names
+from padviz.core.tasks import all_task_names
 
 REQUIRED_COLUMNS = {
     "step",
@@ -66,7 +66,7 @@ def test_the_csv_holds_the_same_numbers_as_the_core(tmp_path):
 
 def test_list_tasks_prints_one_name_per_line(capsys):
     assert main(["train", "--list-tasks"]) == 0
-    assert capsys.readouterr().out.splitlines() == task_names()
+    assert capsys.readouterr().out.splitlines() == all_task_names()
 
 
 @pytest.mark.parametrize(
@@ -194,3 +194,30 @@ def test_an_unknown_cell_is_one_line_naming_the_choices(tmp_path, capsys):
     assert main([*argv, "--cell", "lstn"]) == 2
     err = capsys.readouterr().err
     assert "--cell" in err and "lstm" in err and err.count("\n") == 1
+
+
+def test_train_next_token_on_a_corpus_file(tmp_path, capsys):
+    from padviz.core.training import TrainConfig, Trainer
+
+    corpus = tmp_path / "lines.txt"
+    corpus.write_text("the cat sat\non the mat\nthe end\n" * 5, encoding="utf-8")
+    out = tmp_path / "c.csv"
+    argv = ["train", "--corpus", str(corpus), "--mode", "packed", "--steps", "3", "--csv"]
+    assert main([*argv, str(out), *SMALL]) == 0
+    config = TrainConfig(
+        task="next-token",
+        corpus=str(corpus),
+        mode="packed",
+        steps=3,
+        device="cpu",
+        batch_size=4,
+        hidden=8,
+    )
+    rows = read_csv(out)
+    assert [float(r["masked_loss"]) for r in rows] == [r.masked_loss for r in Trainer(config)]
+    err = capsys.readouterr().err
+    assert "reading" not in err and "next-token packed" in err  # a small file: no read line
+    short = ["--min-len", "4", "--csv", str(tmp_path / "x.csv")]
+    assert main(["train", "--corpus", str(corpus), "--mode", "packed", "--steps", "1", *short]) == 2
+    assert "min_len 4: no sequence" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()  # refused before the CSV is written

@@ -68,6 +68,10 @@ def hostile_cases(tmp: Path) -> list[tuple[list[str], str]]:
         + "[" * 40
         + "]" * 40
         + "}",
+        "bad.txt": "ok\n\udcff\n",  # byte 0xff on line 2
+        "blank.txt": "\n \n\n",
+        "ids.txt": "1 2 x\n",
+        "rows.jsonl": '{"other": 1}\n',
     }
     for name, text in files.items():
         (tmp / name).write_text(text, encoding="utf-8", errors="surrogateescape")
@@ -114,6 +118,24 @@ def hostile_cases(tmp: Path) -> list[tuple[list[str], str]]:
         ([*BENCH, "--seed", "-1"], "--seed"),
         ([*BENCH, "--threads", "100000"], "threads 100000"),
         ([*BENCH, "--hidden", "4096", "--batch-size", "1024", "--max-len", "4096"], "needs about"),
+        (["corpus", str(tmp / "bad.txt")], "bad.txt, line 2: not UTF-8"),
+        (["corpus", str(tmp / "blank.txt")], "none of its 3 lines"),
+        (["corpus", str(tmp / "ids.txt"), "--tokenizer", "ids"], "ids.txt, line 1: token 3"),
+        (["corpus", str(tmp / "rows.jsonl")], "rows.jsonl, line 1: no field 'text'"),
+        (["corpus", str(tmp)], "it is a folder"),
+        (["corpus", "--builtin", "stdlib-docs", "--tokenizer", "ids"], "stdlib-docs is text"),
+        ([*TRAIN, csv, "--task", "next-token"], "corpus must be a corpus file's path"),
+        ([*TRAIN, csv, "--corpus", str(tmp / "bad.txt")], "bad.txt, line 2: not UTF-8"),
+        ([*TRAIN, csv, "--corpus", str(tmp / "gone.txt")], "cannot read"),
+        ([*TRAIN, csv, "--corpus", str(tmp / "blank.txt"), "--builtin", "stdlib-docs"], "both"),
+        ([*TRAIN, csv, "--builtin", "wiki"], "--builtin: invalid choice: 'wiki'"),
+        ([*TRAIN, csv, "--task", "majority", "--corpus", str(tmp / "ids.txt")], "next-token"),
+        ([*TRAIN, csv, "--corpus", str(tmp / "ids.txt"), "--min-len", "9"], "min_len 9"),
+        ([*TRAIN, csv, "--corpus", "x" * 5000], "corpus is 5,000 characters"),
+        ([*BENCH, "--corpus", str(tmp / "rows.jsonl")], "no field 'text'"),
+        ([*BENCH, "--corpus", str(tmp / "blank.txt")], "none of its 3 lines"),
+        ([*BENCH, "--corpus", str(tmp)], "it is a folder"),
+        ([*BENCH, "--builtin", "stdlib-docs", "--corpus", str(tmp / "ids.txt")], "both"),
         (["screenshot", "--out", str(tmp / "s.png"), "--width", "100000"], "--width"),
         (["screenshot", "--out", str(tmp / "s.txt")], "PNG"),
         (["screenshot", "--out", str(tmp / "s.png"), "--open", str(tmp / "nested.json")], "nested"),

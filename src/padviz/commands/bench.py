@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from padviz.commands.corpus_flags import ReadLine, add_corpus_flags, corpus_spec
 from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
 from padviz.core.options import CELL_NAMES
@@ -53,7 +54,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "(the same batches, packed) and bucketed (the pool sorted by length and cut into K "
         "batches, each padded to its own longest); then say which pays off on this device. "
         "--quick keeps the model and batch size and measures fewer ratios, repetitions and "
-        "batches per pool.",
+        "batches per pool. With --corpus FILE or --builtin, one pool is drawn from that "
+        "corpus's real lengths (clipped to T) instead of the pad ratios.",
     )
     p.add_argument(
         "--device",
@@ -69,6 +71,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--json", action="store_true", help="print one JSON object on stdout instead of the table"
     )
+    add_corpus_flags(p, "time a pool of this corpus's lengths instead of the pad ratios")
     positive, non_negative = _int_at_least(1), _int_at_least(0)
     p.add_argument("--hidden", type=positive, metavar="H", help="hidden size (128)")
     p.add_argument("--cell", choices=CELL_NAMES, help="the recurrent cell (lstm)")
@@ -115,6 +118,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         name: getattr(args, name) for name in SIZE_OPTIONS if getattr(args, name) is not None
     }
     overrides["device"] = args.device
+    overrides["corpus"] = corpus_spec(args)
     return BenchConfig.quick(**overrides) if args.quick else BenchConfig(**overrides)
 
 
@@ -163,8 +167,14 @@ def setup_lines(result: BenchResult) -> list[str]:
         f"device: {result.device_name}, torch {torch.__version__}; {c.cell.upper()} hidden "
         f"{c.hidden}, {c.features} features, max len T = {c.max_len}"
     )
+    where = (
+        f"drawn from the lengths of {c.corpus} (clipped to T; target = the whole corpus's pad "
+        "ratio at T)"
+        if c.corpus is not None
+        else "per pad ratio"
+    )
     pool = (
-        f"per pad ratio: a pool of {c.batch_size * c.buckets} sequences = {c.buckets} "
+        f"{where}: a pool of {c.batch_size * c.buckets} sequences = {c.buckets} "
         f"batches of {c.batch_size}; ms to train on the whole pool ({c.buckets} steps), "
         f"median +- IQR of {c.reps} pools after {c.warmup} warm-up"
     )
@@ -204,10 +214,13 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     config.validate()
-    bar = ProgressBar(sys.stderr, len(config.pad_ratios))
+    reading = None if config.corpus is None else ReadLine(config.corpus)
+    bar = ProgressBar(sys.stderr, config.row_count)
     try:
-        result = measure(config, progress=bar)
+        result = measure(config, progress=bar, reading=reading)
     finally:
+        if reading is not None:
+            reading.close()
         bar.close()
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

@@ -8,9 +8,11 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from padviz.commands.corpus_flags import add_corpus_flags, corpus_spec, with_read_progress
 from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
 from padviz.core.errors import PadvizError
@@ -32,11 +34,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
         help="train a recurrent network headless and write its curves to CSV",
-        description="Train one run (a mode) on a synthetic task and write one CSV row per step "
-        "with every loss variant, the accuracy and the speed.",
+        description="Train one run (a mode) on a synthetic task, or a language model on a "
+        "corpus (--task next-token --corpus FILE or --builtin stdlib-docs), and write one CSV "
+        "row per step with every loss variant, the accuracy and the speed.",
     )
     p.add_argument("--list-tasks", action="store_true", help="print the task names and exit")
     p.add_argument("--task", metavar="NAME", help="the task (default: the first listed)")
+    add_corpus_flags(p, "the next-token task's text (implies --task next-token)")
     p.add_argument("--mode", metavar=MODES_HELP, help="how padding is handled (required)")
     p.add_argument("--steps", type=int, metavar="N", help="number of steps (required)")
     p.add_argument("--csv", metavar="PATH", help="where to write the per-step CSV (required)")
@@ -84,7 +88,8 @@ _CONFIG_OPTIONS = (
 
 def run(args: argparse.Namespace) -> int:
     from padviz.cli import UsageError
-    from padviz.core.tasks import task_names
+    from padviz.core.next_token import next_token_task
+    from padviz.core.tasks import NEXT_TOKEN, all_task_names
     from padviz.core.training import (
         RECORD_FIELDS,
         DeviceOutOfMemoryError,
@@ -93,16 +98,22 @@ def run(args: argparse.Namespace) -> int:
     )
 
     if args.list_tasks:
-        print("\n".join(task_names()))
+        print("\n".join(all_task_names()))
         return 0
     missing = [f"--{name}" for name in ("mode", "steps", "csv") if getattr(args, name) is None]
     if missing:
         raise UsageError(f"padviz train: {', '.join(missing)} required (or --list-tasks)")
     chosen = {name: getattr(args, name) for name in _CONFIG_OPTIONS}
     chosen = {name: value for name, value in chosen.items() if value is not None}
+    corpus = corpus_spec(args)
+    if corpus is not None:
+        chosen = {"task": NEXT_TOKEN, **chosen, "corpus": corpus}
     config = TrainConfig(
         mode=args.mode, steps=args.steps, device=args.device, seed=args.seed, **chosen
     ).validate()
+    if corpus is not None:  # read it with a progress line (the trainer reuses the read), and
+        # refuse a min_len longer than its sequences before any CSV is written
+        with_read_progress(corpus, partial(next_token_task, corpus)).pool(config.min_len)
     trainer = Trainer(config)
     progress = Progress(config, sys.stderr)
     with CsvFile(args.csv, RECORD_FIELDS) as out:

@@ -13,6 +13,12 @@ leave that share of a (N, max_len) tensor as padding, and times training on the 
 - bucketed: the pool sorted by length and cut into `buckets` batches of `batch_size`, each
   padded only to its own longest sequence and run as a padded batch.
 
+With `corpus` set (a corpus spec, padviz.core.corpus_source), there is one pool instead of one
+per pad ratio: `batch_size * buckets` lengths drawn from the corpus's own (without replacement
+when it has enough sequences), each clipped to max_len. Its row's `target_pad_ratio` is then
+the whole corpus's pad ratio at max_len, `pad_ratio` the drawn pool's, and the recommendation
+speaks of that corpus.
+
 Building the batches (sorting, cutting, padding) happens outside the timed steps, as a sampler
 and collate function do it in a data loader. Padding to `max_len` makes the pool's pad ratio
 exactly the share of padded work, so `1 - pad_ratio` is the ideal time ratio.
@@ -27,7 +33,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -36,6 +42,8 @@ from torch import nn
 from torch.nn.functional import cross_entropy
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from padviz.core.corpus import Progress
+from padviz.core.corpus_source import check_spec, load
 from padviz.core.devices import resolve_device
 from padviz.core.errors import PadvizError
 from padviz.core.limits import (
@@ -58,6 +66,7 @@ MARGIN = 0.05
 # A row whose IQR exceeds this fraction of its median was disturbed (another busy process,
 # frequency scaling): its verdict is flagged rather than trusted.
 NOISY = 0.25
+CORPUS_STREAM = 10_001  # seeds a corpus's pool apart from every pad ratio's (0 .. 9,999)
 
 ProgressFn = Callable[["BenchRow | None", float], None]
 StopFn = Callable[[], bool]
@@ -89,6 +98,13 @@ class BenchConfig:
     # than cores keep OpenMP from stalling when another process is busy on the machine.
     threads: int | None = None
     pad_ratios: tuple[float, ...] = DEFAULT_PAD_RATIOS
+    # A corpus spec: one pool drawn from its real lengths replaces the pad ratios.
+    corpus: str | None = None
+
+    @property
+    def row_count(self) -> int:
+        """Rows a full measurement gives: one per pad ratio, or one for a corpus."""
+        return 1 if self.corpus is not None else len(self.pad_ratios)
 
     @classmethod
     def quick(cls, **overrides: object) -> BenchConfig:
@@ -118,7 +134,9 @@ class BenchConfig:
         whole_number("threads", self.threads, low=1, high=MAX_THREADS, error=BenchError, none=True)
         whole_number("classes", self.classes, low=2, high=MAX_WIDTH, error=BenchError)
         whole_number("warmup", self.warmup, low=0, error=BenchError)
-        if not self.pad_ratios:
+        if self.corpus is not None:
+            check_spec("corpus", self.corpus, BenchError)
+        elif not self.pad_ratios:
             raise BenchError("at least one pad ratio is needed")
         for p in self.pad_ratios:
             if not 0.0 <= p < 1.0:
@@ -214,12 +232,20 @@ class BenchResult:
 
     @property
     def recommendation(self) -> str:
+        if self.config.corpus is not None and self.rows:
+            return recommend_for_corpus(self.rows[0], self.device_name, self.config)
         return recommend(self.rows, self.device_name)
 
     def to_dict(self) -> dict[str, object]:
+        """The settings, `rows` and `recommendation`; `corpus` is null without one, and with
+        one `pad_ratios` lists its row's target (the corpus's pad ratio at max_len)."""
         config = asdict(self.config)
         config.pop("device")
-        config["pad_ratios"] = list(self.config.pad_ratios)
+        config["pad_ratios"] = (
+            [row.target_pad_ratio for row in self.rows]
+            if self.config.corpus is not None
+            else list(self.config.pad_ratios)
+        )
         return {
             "device": self.device,
             "device_name": self.device_name,
@@ -283,6 +309,16 @@ def lengths_for_pad_ratio(
         lengths[chosen] += step
         diff -= step * len(chosen)
     return lengths
+
+
+def corpus_pool(
+    lengths: np.ndarray, count: int, max_len: int, rng: np.random.Generator
+) -> tuple[float, np.ndarray]:
+    """The corpus's pad ratio when every sequence is padded to max_len, and `count` of its
+    lengths drawn at random (with replacement only when it has fewer), clipped to max_len."""
+    clipped = np.minimum(lengths, max_len)
+    drawn = rng.choice(clipped, size=count, replace=count > len(clipped))
+    return pad_ratio(clipped, max_len), drawn.astype(np.int64)
 
 
 def cut(indices: np.ndarray, parts: int) -> list[np.ndarray]:
@@ -411,7 +447,10 @@ def pool_functions(model: Tagger, pool: Pool) -> dict[str, Callable[[], None]]:
 
 
 def measure(
-    config: BenchConfig, progress: ProgressFn | None = None, should_stop: StopFn | None = None
+    config: BenchConfig,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    reading: Progress | None = None,
 ) -> BenchResult:
     """Time the three strategies on a pool at every pad ratio of `config`.
 
@@ -419,16 +458,18 @@ def measure(
     `row=None`, and with the finished BenchRow when a pad ratio is done; `fraction` runs from 0
     to 1. `should_stop()` is polled before every round: when it returns True, the result holds
     the rows finished so far and `interrupted=True`. `config.threads`, when set, applies for
-    this call only.
+    this call only. A corpus is read first (CorpusError naming the file), reporting to
+    `reading(done, total)`.
     """
     config.validate()
+    corpus = None if config.corpus is None else load(config.corpus, progress=reading).lengths
     device = resolve_device(config.device)
     check_bench(config, device)
     threads = torch.get_num_threads()
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     try:
-        return _measure(config, device, progress, should_stop)
+        return _measure(config, device, progress, should_stop, corpus)
     finally:
         torch.set_num_threads(threads)
 
@@ -438,20 +479,17 @@ def _measure(
     device: torch.device,
     progress: ProgressFn | None,
     should_stop: StopFn | None,
+    corpus: np.ndarray | None,
 ) -> BenchResult:
     torch.manual_seed(config.seed)
     model = Tagger(config).to(device)
     result = BenchResult(config, device.type, device_name(device), torch.get_num_threads())
     rounds = config.warmup + config.reps
-    total = len(config.pad_ratios) * rounds
+    total = config.row_count * rounds
     done = 0
     if progress is not None:
         progress(None, 0.0)  # started: the first pool of a large bench takes a while
-    for target in config.pad_ratios:
-        rng = np.random.default_rng([config.seed, round(target * 10_000)])
-        lengths = lengths_for_pad_ratio(
-            target, config.batch_size * config.buckets, config.max_len, rng
-        )
+    for target, lengths, rng in _pools(config, corpus):
         trains = pool_functions(model, make_pool(lengths, config, rng, device))
         samples: dict[str, list[float]] = {name: [] for name in STRATEGIES}
         for r in range(rounds):
@@ -479,7 +517,45 @@ def _measure(
     return result
 
 
+def _pools(
+    config: BenchConfig, corpus: np.ndarray | None
+) -> Iterator[tuple[float, np.ndarray, np.random.Generator]]:
+    """(target pad ratio, pool lengths, the generator that goes on to draw its data)."""
+    count = config.batch_size * config.buckets
+    if corpus is not None:
+        rng = np.random.default_rng([config.seed, CORPUS_STREAM])
+        yield (*corpus_pool(corpus, count, config.max_len, rng), rng)
+        return
+    for target in config.pad_ratios:
+        rng = np.random.default_rng([config.seed, round(target * 10_000)])
+        yield target, lengths_for_pad_ratio(target, count, config.max_len, rng), rng
+
+
 # --- what the numbers say ----------------------------------------------------------------------
+
+
+def recommend_for_corpus(row: BenchRow, device: str, config: BenchConfig) -> str:
+    """One line for a corpus's pool: the fastest strategy against padding to max_len (at
+    least MARGIN faster, else padding, the simplest code), both time ratios, and noise."""
+    faster = [s for s in STRATEGIES if s != "padded" and _beats_padding(row, s)]
+    best = min(faster, key=lambda s: row.timings[s].median_ms, default="padded")
+    verdict = (
+        "padding every batch to the max length is as fast as any (and the simplest code)"
+        if best == "padded"
+        else f"{best} is fastest"
+    )
+    line = (
+        f"on {device}, for {config.corpus} (its lengths clipped to T = {config.max_len} leave "
+        f"{_pct(row.target_pad_ratio)} of each batch padded to T as padding): {verdict}; "
+        f"packed takes {row.packed_over_padded:.2f}x the padded time, bucketed "
+        f"{row.bucketed_over_padded:.2f}x"
+    )
+    if row.noisy:
+        line += (
+            f"; timings were noisy (IQR over {_pct(NOISY)} of the median): rerun on an idle "
+            "machine or with fewer threads"
+        )
+    return line
 
 
 def _pct(ratio: float) -> str:

@@ -21,7 +21,8 @@ Python's standard library, one sequence per module, class and function, read wit
 the source files under sysconfig's "stdlib" path (never imported). Files are taken in sorted
 path order, docstrings in ast.walk order; left out are installed packages (site-packages,
 dist-packages), the test suites (test, tests, idle_test), the codec tables (encodings) and
-pydoc_data (generated text), and any file that fails to parse.
+pydoc_data (generated text), and any file that fails to parse. Its lengths, ids and vocabulary
+are cached on disk (padviz.core.corpus_cache), so only the first read parses.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from padviz.core import corpus_cache
 from padviz.core.batch import PAD_ID, PAD_TEXT
 from padviz.core.errors import PadvizError
 from padviz.core.limits import MAX_CORPUS_KEPT_TOKENS, MAX_CORPUS_SEQUENCES, MAX_LINE_BYTES
@@ -149,10 +151,24 @@ def builtin_corpus(
     if tokenizer == "ids":
         raise CorpusError(f"{name} is text: read it with the word or char tokenizer, not ids")
     where = f"{name} (Python {sys.version.split()[0]})"
-    out = _Collector(where, tokenizer, keep_ids)
-    for n, doc in enumerate(stdlib_docstrings(progress), start=1):
-        out.text(n, doc)
-    return out.corpus(where)
+    files = stdlib_files()
+    path = corpus_cache.cache_path(name, tokenizer)
+    key = corpus_cache.source_key(name, tokenizer, sysconfig.get_paths()["stdlib"], files)
+    cached = corpus_cache.read(path, key, name, tokenizer)
+    if cached is None:
+        out = _Collector(where, tokenizer, keep_ids=True)
+        for n, doc in enumerate(stdlib_docstrings(progress, files), start=1):
+            out.text(n, doc)
+        read = out.corpus(where)
+        assert read.ids is not None and read.vocab is not None  # kept above
+        cached = corpus_cache.Cached(
+            read.lengths, read.ids, read.vocab, read.empty, read.first_empty
+        )
+        corpus_cache.write(path, key, name, tokenizer, cached)
+    elif progress is not None:
+        progress(len(files), len(files))
+    ids, vocab = (cached.ids, cached.vocab) if keep_ids else (None, None)
+    return Corpus(where, tokenizer, cached.lengths, cached.empty, cached.first_empty, ids, vocab)
 
 
 def stdlib_files() -> list[Path]:
@@ -165,9 +181,11 @@ def stdlib_files() -> list[Path]:
     return found
 
 
-def stdlib_docstrings(progress: Progress | None = None) -> Iterator[str]:
+def stdlib_docstrings(
+    progress: Progress | None = None, files: list[Path] | None = None
+) -> Iterator[str]:
     """Every non-empty docstring of the files of `stdlib_files`, parsed, never imported."""
-    files = stdlib_files()
+    files = stdlib_files() if files is None else files
     kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
     for done, path in enumerate(files):
         if progress is not None:

@@ -49,21 +49,26 @@ def recurrent_parameters(
 def training_bytes(config: TrainConfig) -> int:
     """Bytes one training run needs: weights, gradients and optimizer state, one batch's
     activations kept for backward."""
-    from padviz.core.tasks import get_task
+    from padviz.core.next_token import VOCAB_CAP
+    from padviz.core.tasks import NEXT_TOKEN, get_task
 
-    task = get_task(config.task)
+    if config.task == NEXT_TOKEN:  # at most the cap, without reading the corpus
+        vocab_size = num_classes = VOCAB_CAP
+    else:
+        task = get_task(config.task)
+        vocab_size, num_classes = task.vocab_size, task.num_classes
     directions = 2 if config.bidirectional else 1
     weights = (
-        task.vocab_size * config.embed
+        vocab_size * config.embed
         + recurrent_parameters(config.embed, config.hidden, config.layers, directions, config.cell)
-        + (config.hidden * directions + 1) * task.num_classes
+        + (config.hidden * directions + 1) * num_classes
     )
     copies = 4 if config.optimizer == "adam" else 2  # weights and gradients (+ Adam's 2 moments)
     tokens = config.batch_size * config.max_len
     per_token = (
         2 * config.embed
         + LSTM_FLOATS_PER_UNIT * config.hidden * config.layers * directions
-        + 4 * task.num_classes
+        + 4 * num_classes
     )
     return HEADROOM * FLOAT_BYTES * (copies * weights + tokens * per_token)
 

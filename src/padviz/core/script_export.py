@@ -14,8 +14,8 @@ import datetime
 from pathlib import Path
 
 from padviz.core.files import write_text_atomically
-from padviz.core.tasks import get_task
-from padviz.core.training import TrainConfig
+from padviz.core.tasks import NEXT_TOKEN, get_task
+from padviz.core.training import ConfigError, TrainConfig
 
 _HEADER = '''\
 """{title}
@@ -212,6 +212,11 @@ _CELL_TITLE = {"lstm": "an LSTM", "gru": "a GRU", "rnn": "a tanh RNN"}
 def export_script(config: TrainConfig, filename: str = "padviz_run.py") -> str:
     """The source of a standalone script that reproduces `config`'s run and prints its losses."""
     config.validate()
+    if config.task == NEXT_TOKEN:
+        raise ConfigError(
+            f"script export does not cover the {NEXT_TOKEN} task: its data is a corpus that "
+            "padviz reads and maps to a capped vocabulary; export a run of a synthetic task"
+        )
     task = get_task(config.task)
     if config.task not in _TASKS:
         raise ValueError(f"script export does not cover the task {config.task!r} yet")

@@ -212,13 +212,30 @@ TASKS: dict[str, Task] = {
 }
 
 
+# A language model over a corpus: its vocabulary and data come from the corpus, so it is built
+# by padviz.core.next_token.next_token_task(corpus) rather than listed in TASKS.
+NEXT_TOKEN = "next-token"
+
+
 def task_names() -> list[str]:
-    """Task names in a stable order; the first is the default."""
+    """The synthetic tasks' names (each needs nothing but its name) in a stable order; the
+    first is the default."""
     return list(TASKS)
 
 
+def all_task_names() -> list[str]:
+    """Every task a training config can name: the synthetic ones, then NEXT_TOKEN."""
+    return [*TASKS, NEXT_TOKEN]
+
+
+def check_task(name: str) -> str:
+    if name not in all_task_names():
+        raise TaskError(f"unknown task {name!r}; choose one of {', '.join(all_task_names())}")
+    return name
+
+
 def get_task(name: str) -> Task:
-    try:
-        return TASKS[name]
-    except KeyError:
-        raise TaskError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}") from None
+    """A synthetic task by name (the next-token task needs its corpus: see NEXT_TOKEN)."""
+    if check_task(name) == NEXT_TOKEN:
+        raise TaskError(f"the {NEXT_TOKEN} task is built from a corpus, not looked up by name")
+    return TASKS[name]

@@ -2,7 +2,8 @@
 
 A Trainer is deterministic in two separate streams:
 - the data: a CPU torch.Generator seeded with `seed`, drawing from the task with the batch-shape
-  settings (task, batch_size, min_len, max_len, length_distribution);
+  settings (task, batch_size, min_len, max_len, length_distribution, and the next-token task's
+  corpus);
 - the initial weights: built on the CPU under `torch.manual_seed(seed)` inside a forked RNG
   (the caller's global RNG is left untouched), from the model settings only.
 So trainers that differ in mode, optimizer, lr or device still see the same batches and start
@@ -21,11 +22,12 @@ import mmap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from padviz.core import losses
+from padviz.core.corpus_source import check_spec
 from padviz.core.devices import resolve_device
 from padviz.core.errors import PadvizError
 from padviz.core.limits import (
@@ -39,7 +41,19 @@ from padviz.core.limits import (
 from padviz.core.memory import check_training
 from padviz.core.models import RecurrentModel, check_cell, check_mode
 from padviz.core.options import whole_number
-from padviz.core.tasks import LENGTH_DISTRIBUTIONS, PAD_ID, TaskBatch, get_task, task_names
+from padviz.core.tasks import (
+    LENGTH_DISTRIBUTIONS,
+    NEXT_TOKEN,
+    PAD_ID,
+    Task,
+    TaskBatch,
+    check_task,
+    get_task,
+    task_names,
+)
+
+if TYPE_CHECKING:
+    from padviz.core.next_token import NextTokenTask
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -93,12 +107,21 @@ class TrainConfig:
     min_len: int = 1
     max_len: int = 20
     length_distribution: str = "uniform"
+    # The next-token task's text, and only its: a corpus file's path or "builtin:stdlib-docs"
+    # (padviz.core.corpus_source); read when the run starts.
+    corpus: str | None = None
     num_threads: int | None = None  # torch.set_num_threads for the whole process, if given
     nan_at_step: int | None = None  # test hook: poison the loss at this step
 
     def validate(self) -> TrainConfig:
         """Raise ConfigError (or the task's / mode's ValueError) naming the bad value."""
-        get_task(self.task)
+        check_task(self.task)
+        if self.task == NEXT_TOKEN:
+            check_spec("corpus", self.corpus, ConfigError)
+        elif self.corpus is not None:
+            raise ConfigError(
+                f"corpus {self.corpus!r} applies to the {NEXT_TOKEN} task only, not {self.task}"
+            )
         check_mode(self.mode)
         check_cell(self.cell)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -181,9 +204,18 @@ RECORD_FIELDS = tuple(f.name for f in fields(StepRecord))
 TIMING_FIELDS = ("tokens_per_s", "step_ms", "memory_mb")  # vary between identical runs
 
 
+def task_for(config: TrainConfig) -> Task | NextTokenTask:
+    """The task a config trains on; the next-token task reads its corpus (CorpusError)."""
+    if config.task == NEXT_TOKEN:
+        from padviz.core.next_token import next_token_task
+
+        return next_token_task(check_spec("corpus", config.corpus, ConfigError))
+    return get_task(config.task)
+
+
 def build_model(config: TrainConfig) -> RecurrentModel:
     """The initial model for a config, on the CPU; the weights depend on (seed, model settings)."""
-    task = get_task(config.task)
+    task = task_for(config)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         return RecurrentModel(
@@ -200,7 +232,7 @@ def build_model(config: TrainConfig) -> RecurrentModel:
 
 def batch_stream(config: TrainConfig) -> Iterator[TaskBatch]:
     """The endless, seeded stream of CPU batches a run trains on."""
-    task = get_task(config.task)
+    task = task_for(config)
     generator = torch.Generator().manual_seed(config.seed)
     while True:
         yield task.sample(
