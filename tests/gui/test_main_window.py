@@ -37,8 +37,14 @@ def test_builds_without_an_event_loop_on_the_article(qtbot) -> None:
 
 
 def test_tabs_are_found_by_key_whatever_their_titles(window) -> None:
-    panels = [window.tab(key) for key in ("explorer", "training", "bench", "corpus")]
-    assert panels == [window.explorer, window.training, window.bench, window.corpus]
+    panels = [window.tab(key) for key in ("explorer", "training", "bench", "corpus", "mistakes")]
+    assert panels == [
+        window.explorer,
+        window.training,
+        window.bench,
+        window.corpus,
+        window.mistakes,
+    ]
     window.tabs.setTabText(1, "Trainieren")  # a translated title
     assert window.show_tab("training") and window.tabs.currentWidget() is window.training
     assert window.show_tab("bench") and window.tabs.currentIndex() == 2
@@ -46,7 +52,7 @@ def test_tabs_are_found_by_key_whatever_their_titles(window) -> None:
     assert window.tabs.currentWidget() is window.bench
     with pytest.raises(ValueError, match="already a tab 'bench'"):
         window.add_tab("bench", QWidget(), "Bench")
-    assert window.tabs.count() == 4
+    assert window.tabs.count() == 5
     window.tabs.removeTab(2)
     assert not window.show_tab("bench")
 

@@ -22,6 +22,7 @@ from padviz.core.errors import PadvizError
 from padviz.gui.bench import BenchPanel
 from padviz.gui.corpus import CorpusPanel
 from padviz.gui.explorer import ExplorerPanel
+from padviz.gui.explorer.mistakes_panel import MistakesPanel
 from padviz.gui.explorer.panel import VIEW_NAMES
 from padviz.gui.lecture import Lecture
 from padviz.gui.remembered import Remembered
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.corpus = CorpusPanel(self.state)
         self.add_tab("corpus", self.corpus, "Corpus")
         self.corpus.batchSent.connect(lambda: self.show_tab("explorer"))
+        self.mistakes = MistakesPanel(self.state)  # the mistake lab, on the explorer's batch
+        self.add_tab("mistakes", self.mistakes, "Mistakes")
         QApplication.instance().aboutToQuit.connect(self.stop_workers)
 
         self.file_menu = self.menuBar().addMenu("&File")
@@ -167,6 +170,8 @@ class MainWindow(QMainWindow):
         self.show_code_action.toggled.connect(button.setChecked)
         button.toggled.connect(self.show_code_action.setChecked)
         self.view_menu.addAction(self.show_code_action)
+        lab = self.view_menu.addAction("&Mistake lab", lambda: self.show_tab("mistakes"))
+        lab.setShortcut(QKeySequence("Ctrl+Shift+M"))
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

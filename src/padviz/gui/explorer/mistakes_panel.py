@@ -1,0 +1,367 @@
+"""The mistake lab: pick a common padding mistake, "Try it" on the explorer's batch and see what
+torch really does, then "Fix it" and see the fix match the per-sequence reference.
+
+Everything shown comes from padviz.core.mistakes: the snippets, torch's own exception text or
+the numbers that differ, and the verdict on the fix. Running a mistake (torch, some LSTMs run
+sequence by sequence) happens on a thread; only the latest request is shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from html import escape
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextDocument
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from padviz.core import mistakes
+from padviz.core.mistakes import MistakeResult
+from padviz.gui.state import AppState
+from padviz.gui.theme import Theme, current_theme, theme_notifier
+from padviz.gui.torch_loader import LOADING, torch_loader
+
+RUNNING = "running it against torch…"
+FIX_HIDDEN = "# Press “Fix it” to see the fix and check it against torch."
+LIST_MIN_WIDTH = 180
+
+
+class _Delivery(QObject):
+    """Carries a thread's result to the GUI thread (a queued signal)."""
+
+    done = Signal(int, object, object)  # request number, MistakeResult | None, error | None
+
+
+class MistakesPanel(QWidget):
+    """mistakesPanel: `mistakesList` of entries; for the selected one `tryButton`, `fixButton`,
+    `wrongCode` / `fixCode` (the lines after the shared setup, or whole scripts with
+    `wholeScripts`) and `wrongVerdict` / `fixVerdict`. `result` is the latest run."""
+
+    resultShown = Signal(object)  # the MistakeResult now shown
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mistakesPanel")
+        self.state = state
+        self.result: MistakeResult | None = None
+        self._stage = 0  # 0: code only, 1: tried (the wrong code's outcome), 2: fixed too
+        self._request = 0
+        self._threads: list[threading.Thread] = []
+        self._lengths = self.lengths()[0]  # what the shown code was written for
+        self._delivery = _Delivery(self)
+        self._delivery.done.connect(self._delivered)
+        self._build()
+        state.changed.connect(self._batch_changed)
+        theme_notifier().themeChanged.connect(self._theme_changed)
+        self.list.setCurrentRow(0)
+
+    # -- building --------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.list = QListWidget()
+        self.list.setObjectName("mistakesList")
+        self.list.setMinimumWidth(LIST_MIN_WIDTH)
+        for mistake in mistakes.ALL.values():
+            self.list.addItem(mistake.title)
+            self.list.item(self.list.count() - 1).setToolTip(f"{mistake.name}: {mistake.line}")
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.currentRowChanged.connect(self._selected)
+        # In presentation the list gives its width to the code; this picks the entry instead.
+        self.combo = QComboBox()
+        self.combo.setObjectName("mistakesCombo")
+        self.combo.addItems([m.title for m in mistakes.ALL.values()])
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.combo.setMinimumContentsLength(12)
+        self.combo.currentIndexChanged.connect(self.list.setCurrentRow)
+        self.combo.hide()
+
+        self.title = _label("mistakeTitle")
+        self.line = _label("mistakeLine")
+        self.note = _label("mistakeNote")
+        self.try_button = QPushButton("&Try it")
+        self.try_button.setObjectName("tryButton")
+        self.try_button.setToolTip("Run the wrong code against torch on the explorer's batch")
+        self.try_button.clicked.connect(self.try_it)
+        self.fix_button = QPushButton("&Fix it")
+        self.fix_button.setObjectName("fixButton")
+        self.fix_button.setToolTip(
+            "Show the fix and whether it matches running each sequence alone"
+        )
+        self.fix_button.clicked.connect(self.fix_it)
+        self.whole = QCheckBox("&Whole scripts")
+        self.whole.setObjectName("wholeScripts")
+        self.whole.setToolTip("The complete runnable scripts, set-up and reference included")
+        self.whole.toggled.connect(lambda _on: self._render())
+        self.copy_button = QPushButton("&Copy")
+        self.copy_button.setObjectName("copyMistakeButton")
+        self.copy_button.setToolTip("Copy the whole wrong script (and the fix, once shown)")
+        self.copy_button.clicked.connect(self.copy)
+        self.status = QLabel()
+        self.status.setObjectName("mistakeStatus")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.combo, 2)
+        for widget in (self.try_button, self.fix_button, self.whole, self.copy_button):
+            buttons.addWidget(widget)
+        buttons.addWidget(self.status, 1)
+
+        self.wrong_code, self.fix_code = _CodeView("wrongCode"), _CodeView("fixCode")
+        self.wrong_verdict, self.fix_verdict = _label("wrongVerdict"), _label("fixVerdict")
+        columns = QSplitter(Qt.Orientation.Horizontal)
+        columns.setObjectName("mistakeColumns")
+        columns.setChildrenCollapsible(False)
+        for heading, view, verdict in (
+            ("The wrong code", self.wrong_code, self.wrong_verdict),
+            ("The fix", self.fix_code, self.fix_verdict),
+        ):
+            column = QWidget()
+            layout = QVBoxLayout(column)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(QLabel(f"<b>{heading}</b>"))
+            layout.addWidget(view)
+            layout.addWidget(verdict)
+            layout.addStretch(1)
+            columns.addWidget(column)
+
+        detail = QWidget()
+        layout = QVBoxLayout(detail)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.title, self.line, self.note):
+            layout.addWidget(widget)
+        layout.addLayout(buttons)
+        layout.addWidget(columns, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.list)
+        self.splitter.addWidget(detail)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([280, 1200])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addWidget(self.splitter)
+        self._apply_font()
+
+    # -- what is selected, and on which batch ----------------------------------------------
+    @property
+    def name(self) -> str:
+        return list(mistakes.ALL)[max(self.list.currentRow(), 0)]
+
+    def lengths(self) -> tuple[tuple[int, ...], str]:
+        """The explorer's lengths as the lab takes them, and what was changed to fit."""
+        return mistakes.fit_lengths(self.state.batch.lengths)
+
+    def select(self, name: str) -> None:
+        self.list.setCurrentRow(list(mistakes.ALL).index(mistakes.get(name).name))
+
+    def _selected(self, row: int) -> None:
+        self.combo.setCurrentIndex(row)
+        self._stage = 0
+        self.result = None
+        self._request += 1  # a run still going is for another entry
+        self.status.setText("")
+        self._render()
+
+    def _batch_changed(self) -> None:
+        lengths = self.lengths()[0]
+        if lengths == self._lengths:
+            return  # an option changed, not the lengths
+        self._lengths = lengths
+        if self._stage:  # shown results are for the old batch: run again on the new one
+            self._start()
+        else:
+            self._render()
+
+    # -- running -----------------------------------------------------------------------------
+    def try_it(self) -> None:
+        self._stage = max(self._stage, 1)
+        self._start()
+
+    def fix_it(self) -> None:
+        self._stage = 2
+        if self.result is None or self.result.name != self.name:
+            self._start()
+        else:
+            self._render()
+
+    def _start(self) -> None:
+        self._request += 1
+        self.status.setText(RUNNING if torch_loader().is_loaded() else LOADING)
+        torch_loader().when_loaded(self._run_thread)
+
+    def _run_thread(self) -> None:
+        request, name, (lengths, _) = self._request, self.name, self.lengths()
+        delivery = self._delivery
+
+        def work() -> None:
+            result, error = None, None
+            try:
+                result = mistakes.run(name, lengths)
+            except Exception as exc:  # handed to the GUI thread, which raises it there
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the panel was deleted meanwhile
+                delivery.done.emit(request, result, error)
+
+        thread = threading.Thread(target=work, name="padviz-mistake", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def wait(self) -> None:
+        """Until every run started is done and shown (tests, screenshots)."""
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+        QGuiApplication.processEvents()
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def _delivered(
+        self, request: int, result: MistakeResult | None, error: Exception | None
+    ) -> None:
+        if request != self._request:
+            return  # overtaken by another entry or batch
+        self.status.setText("")
+        if error is not None:
+            raise error  # a bug: the application's error report shows it
+        self.result = result
+        self._render()
+        self.resultShown.emit(result)
+
+    # -- showing -----------------------------------------------------------------------------
+    def _render(self) -> None:
+        mistake = mistakes.get(self.name)
+        lengths, fitted = self.lengths()
+        result = self.result if self.result is not None and self.result.name == self.name else None
+        theme = current_theme()
+        self.title.setText(f"<b>{escape(mistake.title)}</b>")
+        self.line.setText(escape(mistake.line))
+        used = result.lengths if result is not None else mistake.prepare(lengths)[0]
+        notes = [f"On the explorer's batch: lengths {', '.join(map(str, used))}."]
+        notes += [fitted] if fitted else []
+        notes += [result.note] if result is not None and result.note else []
+        self.note.setText(f"<span style='color:{theme.muted}'>{escape(' '.join(notes))}</span>")
+        whole = self.whole.isChecked()
+        self.wrong_code.setPlainText(mistake.wrong(used) if whole else mistake.wrong.excerpt)
+        shows_fix = self._stage >= 2
+        fix_text = mistake.fix(used) if whole else mistake.fix.excerpt
+        self.fix_code.setPlainText(fix_text if shows_fix else FIX_HIDDEN)
+        self.wrong_verdict.setText(_verdict_html(result, theme, fix=False) if self._stage else "")
+        self.fix_verdict.setText(_verdict_html(result, theme, fix=True) if shows_fix else "")
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        self._render()
+
+    def copy(self) -> None:
+        mistake = mistakes.get(self.name)
+        lengths = self.result.lengths if self.result is not None else self.lengths()[0]
+        text = mistake.wrong(lengths)
+        if self._stage >= 2:
+            text += "\n\n# ---- the fix ----\n" + mistake.fix(lengths)
+        QGuiApplication.clipboard().setText(text)
+
+    def set_presentation(self, on: bool) -> None:
+        """The list, the set-up and copy controls give way to the code and verdicts; a combo
+        box picks the entry."""
+        self.list.setVisible(not on)
+        self.combo.setVisible(on)
+        self.whole.setVisible(not on)
+        self.copy_button.setVisible(not on)
+        if on and self.whole.isChecked():
+            self.whole.setChecked(False)
+
+    def _apply_font(self) -> None:
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(self.font().pointSizeF())
+        for view in (self.wrong_code, self.fix_code):
+            view.setFont(mono)
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self._apply_font()
+        super().changeEvent(event)
+
+
+def _label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class _CodeView(QPlainTextEdit):
+    """Read-only code, wrapped, asking for the height of its text (so the verdict sits right
+    under it); a crowded panel shrinks it to MIN_LINES and it scrolls."""
+
+    MIN_LINES = 4
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setReadOnly(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self._height = 0
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        self.textChanged.connect(self._fit)
+
+    def _text_height(self) -> int:
+        """The wrapped text's height at the viewport's width. QPlainTextEdit lays out only
+        the blocks in view, so its own line counts say 1 for the others: lay out a copy."""
+        copy = QTextDocument()
+        copy.setDefaultFont(self.font())
+        copy.setDocumentMargin(self.document().documentMargin())
+        option = copy.defaultTextOption()
+        option.setWrapMode(self.wordWrapMode())
+        copy.setDefaultTextOption(option)
+        copy.setPlainText(self.toPlainText())
+        copy.setTextWidth(max(self.viewport().width(), 1))
+        slack = self.fontMetrics().lineSpacing() // 2  # rounding between the two layouts
+        return int(copy.size().height()) + 2 * self.frameWidth() + slack
+
+    def _fit(self) -> None:
+        height = self._text_height()
+        if height != self._height:
+            self._height = height
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self._height)
+
+    def minimumSizeHint(self) -> QSize:
+        lines = self.MIN_LINES * self.fontMetrics().lineSpacing()
+        return QSize(super().minimumSizeHint().width(), lines + 2 * self.frameWidth())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()  # wrapping changed with the width
+
+
+def _verdict_html(result: MistakeResult | None, theme: Theme, *, fix: bool) -> str:
+    if result is None:
+        return ""
+    if fix:
+        color = theme.info if result.fixed else theme.error
+        return f"<b style='color:{color}'>{escape(mistakes.fix_verdict(result))}</b>"
+    if result.outcome == "error":
+        return (
+            f"<b style='color:{theme.error}'>torch raised {escape(result.error_type or '')}:</b> "
+            f"<code>{escape(result.torch_message or '')}</code>"
+        )
+    evidence = mistakes.evidence_text(result.evidence or {})
+    return f"<b style='color:{theme.warning}'>No error, silently wrong:</b> {escape(evidence)}"
