@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +105,8 @@ def test_training_on_a_file_is_deterministic_and_a_missing_file_is_named(
     assert training_bytes(missing) > 0  # the memory estimate does not read the corpus
     with pytest.raises(CorpusError, match=r"cannot read .*gone\.txt"):
         Trainer(missing)
+    with pytest.raises(TaskError, match="min_len 8: no sequence"):  # before any step
+        Trainer(replace(config, min_len=8, max_len=9))
 
 
 def test_a_changed_file_is_read_again(text_file: Path) -> None:

@@ -111,9 +111,8 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         mode=args.mode, steps=args.steps, device=args.device, seed=args.seed, **chosen
     ).validate()
-    if corpus is not None:  # read it with a progress line (the trainer reuses the read), and
-        # refuse a min_len longer than its sequences before any CSV is written
-        with_read_progress(corpus, partial(next_token_task, corpus)).pool(config.min_len)
+    if corpus is not None:  # read it with a progress line; the trainer reuses the read
+        with_read_progress(corpus, partial(next_token_task, corpus))
     trainer = Trainer(config)
     progress = Progress(config, sys.stderr)
     with CsvFile(args.csv, RECORD_FIELDS) as out:

@@ -205,11 +205,14 @@ TIMING_FIELDS = ("tokens_per_s", "step_ms", "memory_mb")  # vary between identic
 
 
 def task_for(config: TrainConfig) -> Task | NextTokenTask:
-    """The task a config trains on; the next-token task reads its corpus (CorpusError)."""
+    """The task a config trains on. The next-token task reads its corpus (CorpusError) and
+    refuses a min_len longer than all its sequences (TaskError) here, before any step."""
     if config.task == NEXT_TOKEN:
         from padviz.core.next_token import next_token_task
 
-        return next_token_task(check_spec("corpus", config.corpus, ConfigError))
+        task = next_token_task(check_spec("corpus", config.corpus, ConfigError))
+        task.pool(config.min_len)
+        return task
     return get_task(config.task)
 
 
