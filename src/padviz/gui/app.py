@@ -22,6 +22,7 @@ STARTUP_BENCH_ENV = "PADVIZ_BENCH_STARTUP"
 def run_app(args: argparse.Namespace, opened: PadvizFile | None = None) -> int:
     """Open the main window (on `opened`, a file already read and checked) and run the event
     loop until it closes."""
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from padviz.gui import crash_report
@@ -40,9 +41,9 @@ def run_app(args: argparse.Namespace, opened: PadvizFile | None = None) -> int:
         window.lecture.start(args.lesson, present=args.present)
         if opened is not None:
             window.open_padviz_file(opened)
-        freeze_startup_objects()
         if os.environ.get(STARTUP_BENCH_ENV):
             quit_after_first_paint(window)
+        QTimer.singleShot(0, freeze_startup_objects)  # once the window is on the screen
         code = app.exec()
         dispose(window)
         gc.unfreeze()  # the window is gone: what it made may be collected again
@@ -50,9 +51,10 @@ def run_app(args: argparse.Namespace, opened: PadvizFile | None = None) -> int:
 
 
 def freeze_startup_objects() -> None:
-    """Keep everything made so far (modules, torch, Qt wrappers: ~200,000 objects) out of the
-    garbage collector's full passes. Each such pass took ~250 ms on the GUI thread, a freeze
-    the user sees while editing; what is made from now on is still collected as usual."""
+    """Keep everything made so far (modules, Qt wrappers; torch's objects join them when it
+    is loaded, padviz.gui.torch_loader) out of the garbage collector's full passes. Each such
+    pass took ~250 ms on the GUI thread, a freeze the user sees while editing; what is made
+    from now on is still collected as usual."""
     gc.collect()
     gc.freeze()
 
