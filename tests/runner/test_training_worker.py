@@ -199,3 +199,21 @@ def test_runner_sources_import_no_qt() -> None:
         text = path.read_text(encoding="utf-8")
         for qt in ("PySide6", "pyqtgraph", "PyQt"):
             assert f"import {qt}" not in text and f"from {qt}" not in text, path.name
+
+
+def test_the_worker_trains_the_next_token_task_on_a_corpus_file(client, tmp_path) -> None:
+    corpus = tmp_path / "lines.txt"
+    corpus.write_text("the cat sat on the mat\na dog\nthe end of it\n" * 4, encoding="utf-8")
+    configs = [
+        tiny(mode, task="next-token", corpus=str(corpus), steps=4)
+        for mode in ("padded-unmasked", "packed")
+    ]
+    client.configure(configs)
+    client.run()
+    records = steps(collect(client.poll, lambda ms: of_type(ms, Finished)))
+    for run, config in enumerate(configs):
+        mine = [s.value("masked_loss") for s in records if s.run == run]
+        assert mine == [r.masked_loss for r in Trainer(TrainConfig.from_dict(config))]
+    client.configure([tiny("packed", task="next-token", corpus=str(tmp_path / "gone.txt"))])
+    (error,) = of_type(collect(client.poll, lambda ms: of_type(ms, ConfigRefused)), ConfigRefused)
+    assert "cannot read" in error.message and "gone.txt" in error.message
