@@ -31,6 +31,12 @@ def test_the_catalogue_covers_the_issue() -> None:
     assert {m.expect for m in ALL.values()} == {"error", "silent"}
     for m in ALL.values():
         assert m.title and m.line and "\n" not in m.line
+        # the lines the window marks, and the excerpt is the script's own lines
+        assert "# MISTAKE" in m.wrong.excerpt and "# FIX" in m.fix.excerpt, m.name
+        script = m.wrong((5, 3, 7))
+        summary = m.wrong.setup.summary.splitlines()
+        assert m.wrong.excerpt.splitlines()[: len(summary)] == summary
+        assert all(line in script for line in m.wrong.excerpt.splitlines()[len(summary) :])
 
 
 @pytest.mark.parametrize("name", list(ALL))

@@ -48,6 +48,9 @@ def test_lists_every_mistake_and_shows_the_wrong_code_first(panel) -> None:
     assert panel.wrong_code.toPlainText() == code.excerpt
     assert panel.fix_code.toPlainText() == FIX_HIDDEN
     assert panel.wrong_verdict.text() == "" and panel.result is None
+    marked = [mark.cursor.block().text() for mark in panel.wrong_code.extraSelections()]
+    assert marked == [line for line in code.excerpt.splitlines() if "# MISTAKE" in line]
+    assert marked and marked[0].startswith("padded = pad_sequence(")
     panel.whole.setChecked(True)
     assert panel.wrong_code.toPlainText() == code((6, 2, 4))
 

@@ -207,23 +207,23 @@ class Setup:
 
 RNN = Setup(
     rnn_setup,
-    "# Set-up: `sequences` (n steps of 4 features), `lstm = nn.LSTM(4, 6)`, and `expected`:\n"
-    "# h_n[-1] of each sequence run alone.",
+    "# Set-up: sequences of 4 features, lstm = nn.LSTM(4, 6),\n"
+    "# expected = h_n[-1] of each sequence run alone.",
 )
 BIDIRECTIONAL = Setup(
     partial(rnn_setup, bidirectional=True),
-    "# Set-up: `sequences` (n steps of 4 features), a bidirectional `lstm`, and `expected`:\n"
-    "# each sequence run alone, [forward final state, backward final state].",
+    "# Set-up: sequences of 4 features, a bidirectional lstm, expected =\n"
+    "# [forward final state, backward final state] of each sequence run alone.",
 )
 RNN_OUTPUTS = Setup(
     partial(rnn_setup, outputs=True),
-    "# Set-up: `sequences` (n steps of 4 features), `lstm = nn.LSTM(4, 6)`, and `expected`:\n"
-    "# every output of each sequence run alone, zeros at the pads.",
+    "# Set-up: sequences of 4 features, lstm = nn.LSTM(4, 6),\n"
+    "# expected = every output of each sequence run alone, zeros at the pads.",
 )
 LOSS = Setup(
     loss_setup,
-    "# Set-up: time-first `logits` (T, B, C), `target_list` (class 0 is real), `mask` (T, B),\n"
-    "# and `expected`: the real tokens' mean loss, one sequence at a time.",
+    "# Set-up: logits (T, B, C), target_list (class 0 is real), mask (T, B),\n"
+    "# expected = the real tokens' mean loss, one sequence at a time.",
 )
 
 
@@ -240,7 +240,14 @@ class Snippet:
 
     @property
     def excerpt(self) -> str:
-        return "\n".join([self.setup.summary, *self.body])
+        """Without the `evidence = ...` report at the end: it is for padviz to show."""
+        body = list(self.body)
+        cut = next((i for i, line in enumerate(body) if line.startswith("evidence =")), None)
+        shown = [self.setup.summary]
+        for line in body[:cut]:
+            if line or shown[-1]:  # one blank line where the script has two
+                shown.append(line)
+        return "\n".join(shown)
 
 
 def code(setup: Setup, *body: str) -> Snippet:

@@ -13,7 +13,14 @@ import threading
 from html import escape
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextDocument
+from PySide6.QtGui import (
+    QColor,
+    QFontDatabase,
+    QGuiApplication,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +31,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +45,7 @@ from padviz.gui.torch_loader import LOADING, torch_loader
 RUNNING = "running it against torch…"
 FIX_HIDDEN = "# Press “Fix it” to see the fix and check it against torch."
 LIST_MIN_WIDTH = 180
+MARK_ALPHA = 48  # of 255: the tint behind the lines marked MISTAKE / FIX
 
 
 class _Delivery(QObject):
@@ -260,6 +269,8 @@ class MistakesPanel(QWidget):
         shows_fix = self._stage >= 2
         fix_text = mistake.fix(used) if whole else mistake.fix.excerpt
         self.fix_code.setPlainText(fix_text if shows_fix else FIX_HIDDEN)
+        _mark(self.wrong_code, "# MISTAKE", theme.error)
+        _mark(self.fix_code, "# FIX", theme.info)
         self.wrong_verdict.setText(_verdict_html(result, theme, fix=False) if self._stage else "")
         self.fix_verdict.setText(_verdict_html(result, theme, fix=True) if shows_fix else "")
 
@@ -350,6 +361,26 @@ class _CodeView(QPlainTextEdit):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()  # wrapping changed with the width
+
+
+def _mark(view: QPlainTextEdit, tag: str, colour: str) -> None:
+    """A tinted background on the lines that carry the mistake or the fix."""
+    tint = QColor(colour)
+    tint.setAlpha(MARK_ALPHA)
+    marks = []
+    block = view.document().firstBlock()
+    while block.isValid():
+        if tag in block.text():
+            mark = QTextEdit.ExtraSelection()
+            mark.cursor = QTextCursor(block)
+            mark.cursor.movePosition(
+                QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
+            )  # every wrapped line of it
+            mark.format.setBackground(tint)
+            mark.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            marks.append(mark)
+        block = block.next()
+    view.setExtraSelections(marks)
 
 
 def _verdict_html(result: MistakeResult | None, theme: Theme, *, fix: bool) -> str:
