@@ -93,6 +93,8 @@ def source_key(name: str, tokenizer: str, root: str, files: list[Path]) -> str:
 def read(path: Path, key: str, name: str, tokenizer: str) -> Cached | None:
     """The cached corpus if `path` holds a valid cache for `key`, else None."""
     try:
+        if not path.is_file():  # a folder, or a pipe that would block the read
+            return None
         with open(path, "rb") as fh:
             return _read(fh, os.fstat(fh.fileno()).st_size, key, name, tokenizer)
     except (OSError, ValueError, TypeError, KeyError, RecursionError):
