@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from padviz.core import mistakes
 from padviz.core.mistakes import MistakeResult
 from padviz.gui.state import AppState
-from padviz.gui.theme import Theme, current_theme, theme_notifier
+from padviz.gui.theme import Theme, current_theme, readable_on, theme_notifier
 from padviz.gui.torch_loader import LOADING, torch_loader
 
 RUNNING = "running it against torch…"
@@ -369,8 +369,11 @@ def _mark(view: QPlainTextEdit, tag: str, colour: str) -> None:
     tint.setAlpha(MARK_ALPHA)
     marks = []
     block = view.document().firstBlock()
+    follows = False  # the line after a comment-only mark carries the change
     while block.isValid():
-        if tag in block.text():
+        text = block.text()
+        if tag in text or follows:
+            follows = tag in text and text.lstrip().startswith("#")
             mark = QTextEdit.ExtraSelection()
             mark.cursor = QTextCursor(block)
             mark.cursor.movePosition(
@@ -379,20 +382,31 @@ def _mark(view: QPlainTextEdit, tag: str, colour: str) -> None:
             mark.format.setBackground(tint)
             mark.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             marks.append(mark)
+        else:
+            follows = False
         block = block.next()
     view.setExtraSelections(marks)
+
+
+def _badge(text: str, colour: str, theme: Theme) -> str:
+    """`text` in bold on a `colour` background, in whichever of the theme's text colours reads
+    best on it (orange text on white does not reach the back of a room; orange behind does)."""
+    ink = readable_on((colour,), (theme.foreground, theme.background, "#000000", "#FFFFFF"))
+    return f"<b style='background-color:{colour}; color:{ink}'>&nbsp;{escape(text)}&nbsp;</b>"
 
 
 def _verdict_html(result: MistakeResult | None, theme: Theme, *, fix: bool) -> str:
     if result is None:
         return ""
     if fix:
-        color = theme.info if result.fixed else theme.error
-        return f"<b style='color:{color}'>{escape(mistakes.fix_verdict(result))}</b>"
+        verdict = mistakes.fix_verdict(result)
+        head, _, rest = verdict.partition(": ")
+        colour = theme.info if result.fixed else theme.error
+        return f"{_badge(head, colour, theme)} {escape(rest)}"
     if result.outcome == "error":
+        head = f"torch raised {result.error_type}"
         return (
-            f"<b style='color:{theme.error}'>torch raised {escape(result.error_type or '')}:</b> "
-            f"<code>{escape(result.torch_message or '')}</code>"
+            f"{_badge(head, theme.error, theme)} <code>{escape(result.torch_message or '')}</code>"
         )
     evidence = mistakes.evidence_text(result.evidence or {})
-    return f"<b style='color:{theme.warning}'>No error, silently wrong:</b> {escape(evidence)}"
+    return f"{_badge('No error, silently wrong', theme.warning, theme)} {escape(evidence)}"
