@@ -78,3 +78,21 @@ def test_a_bad_file_is_said_in_the_panel(qtbot, panel, tmp_path):
     qtbot.waitUntil(lambda: panel.error.isVisible(), timeout=WAIT_MS)
     assert "bad.jsonl" in panel.error.text() and "line 2" in panel.error.text()
     assert panel.corpus is None and not panel.send_button.isEnabled()
+
+
+def test_a_corpus_file_read_here_is_offered_to_the_next_token_task(qtbot, tmp_path):
+    from padviz.gui.main_window import MainWindow
+    from padviz.gui.torch_loader import torch_loader
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    torch_loader().wait()
+    form = window.training.form
+    form.set_config({**form.base_config(), "task": "next-token", "corpus": None}, ["packed"])
+    assert form.base_config()["corpus"] == "builtin:stdlib-docs"  # the default text
+    path = corpus_file(tmp_path, ["a b c", "d e"] * 10)
+    window.corpus.open_file(path)
+    qtbot.waitUntil(lambda: window.corpus.stats is not None, timeout=WAIT_MS)
+    assert form.base_config()["corpus"] == str(path)
+    form.set_config({**form.base_config(), "task": "majority", "corpus": None}, ["packed"])
+    assert form.base_config()["corpus"] is None  # only the next-token task reads a corpus

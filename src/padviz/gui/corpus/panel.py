@@ -55,6 +55,7 @@ class CorpusPanel(QWidget):
     hold what was read and computed (None before)."""
 
     batchSent = Signal()  # a batch went to the explorer
+    fileRead = Signal(str)  # a corpus file was read: its path (the Training tab offers it)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +64,7 @@ class CorpusPanel(QWidget):
         self.corpus: Any = None
         self.stats: Any = None
         self._reading = 0  # the ticket of the read under way, 0 when none
+        self._path = ""  # the file being read, "" for the built-in corpus
         self._worker = BackgroundJobs(self)
         self._worker.progressed.connect(self._progress)
         self._worker.done.connect(self._done)
@@ -207,7 +209,7 @@ class CorpusPanel(QWidget):
 
             return _with_stats(_kept(read_corpus, path, progress=progress, **options), stats)
 
-        self._start_reading(f"reading {path}…", read)
+        self._start_reading(f"reading {path}…", read, str(path))
 
     def open_builtin(self) -> None:
         """Python's own standard library docstrings: no file, no network."""
@@ -224,7 +226,10 @@ class CorpusPanel(QWidget):
 
         self._start_reading("reading the standard library's docstrings…", read)
 
-    def _start_reading(self, what: str, job: Callable[[Callable[[int, int], None]], Any]) -> None:
+    def _start_reading(
+        self, what: str, job: Callable[[Callable[[int, int], None]], Any], path: str = ""
+    ) -> None:
+        self._path = path
         self.error.hide()
         self.source_label.setText(what)
         self.progress.setRange(0, 0)  # busy until the first progress report
@@ -255,10 +260,12 @@ class CorpusPanel(QWidget):
     def _done(self, ticket: int, result: Any) -> None:
         if ticket != self._worker.ticket:
             return  # outdated by a later read or edit
-        self._reading = 0
+        reading, self._reading = self._reading, 0
         self.progress.hide()
         self.corpus, self.stats = result
         self._show()
+        if reading and self._path:
+            self.fileRead.emit(self._path)
 
     def _failed(self, ticket: int, message: str) -> None:
         if ticket != self._worker.ticket:

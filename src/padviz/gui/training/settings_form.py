@@ -8,15 +8,19 @@ from padviz.core; those modules import torch, so the form fills in once torch is
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -27,6 +31,10 @@ from padviz.core.options import CELL_NAMES
 from padviz.gui.theme import current_theme
 from padviz.gui.torch_loader import torch_loader
 
+NEXT_TOKEN_HELP = (
+    "per token: the next token of real text (a language model over the corpus below; the "
+    "target after each sequence's last token is an end-of-sequence id)"
+)
 CELL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN (tanh)"}
 RUN_LABELS = {
     "padded-unmasked": "padded, unmasked loss",
@@ -69,6 +77,18 @@ class SettingsForm(QWidget):
 
         self.task_combo = QComboBox(objectName="taskCombo")
         self.task_help = QLabel(wordWrap=True, objectName="taskHelp")
+        self.corpus_combo = QComboBox(objectName="trainingCorpusCombo")
+        self.corpus_combo.setToolTip(
+            "The text the next-token task learns: Python's own docstrings, or a corpus file "
+            "(open one in the Corpus tab, or here)"
+        )
+        self.corpus_button = QPushButton("File…", objectName="trainingCorpusButton")
+        corpus_row = QHBoxLayout()
+        corpus_row.setContentsMargins(0, 0, 0, 0)
+        corpus_row.addWidget(self.corpus_combo, 1)
+        corpus_row.addWidget(self.corpus_button)
+        self._corpus_row = QWidget()
+        self._corpus_row.setLayout(corpus_row)
         self.run_boxes: dict[str, QCheckBox] = {}
         self.cell_combo = QComboBox(objectName="cellCombo")
         for cell in CELL_NAMES:
@@ -107,6 +127,8 @@ class SettingsForm(QWidget):
         data_form = QFormLayout(data)
         data_form.addRow("task", self.task_combo)
         data_form.addRow(self.task_help)
+        data_form.addRow("corpus", self._corpus_row)
+        self._data_form = data_form
         data_form.addRow("batch size", self.batch_spin)
         data_form.addRow("min length", self.min_len_spin)
         data_form.addRow("max length", self.max_len_spin)
@@ -123,6 +145,7 @@ class SettingsForm(QWidget):
         self.setEnabled(False)  # until the choices are there
 
         self.task_combo.currentIndexChanged.connect(self._show_task_help)
+        self.corpus_button.clicked.connect(self._choose_corpus_file)
         self.min_len_spin.valueChanged.connect(
             lambda v: self.max_len_spin.setValue(max(v, self.max_len_spin.value()))
         )
@@ -142,6 +165,7 @@ class SettingsForm(QWidget):
             spin.valueChanged.connect(self.changed)
         for combo in (
             self.task_combo,
+            self.corpus_combo,
             self.cell_combo,
             self.optimizer_combo,
             self.distribution_combo,
@@ -158,16 +182,21 @@ class SettingsForm(QWidget):
 
     def _fill(self) -> None:
         """The core's choices and TrainConfig's defaults (their modules import torch)."""
+        from padviz.core.corpus import BUILTINS
+        from padviz.core.corpus_source import builtin_spec
         from padviz.core.devices import available_devices
         from padviz.core.models import MODES
-        from padviz.core.tasks import LENGTH_DISTRIBUTIONS, TASKS
+        from padviz.core.tasks import LENGTH_DISTRIBUTIONS, NEXT_TOKEN, TASKS
         from padviz.core.training import OPTIMIZERS, TrainConfig
 
-        for name, task in TASKS.items():
+        descriptions = {name: task.description for name, task in TASKS.items()}
+        descriptions[NEXT_TOKEN] = NEXT_TOKEN_HELP
+        for name, description in descriptions.items():
             self.task_combo.addItem(name, name)
             self.task_combo.setItemData(
-                self.task_combo.count() - 1, task.description, Qt.ItemDataRole.ToolTipRole
+                self.task_combo.count() - 1, description, Qt.ItemDataRole.ToolTipRole
             )
+        self.corpus_combo.addItem("Python's docs (built in)", builtin_spec(BUILTINS[0]))
         for mode in MODES:
             box = QCheckBox(RUN_LABELS.get(mode, mode), objectName=f"run_{mode}")
             box.setChecked(True)
@@ -207,6 +236,7 @@ class SettingsForm(QWidget):
         """TrainConfig fields (no mode) as the form shows them."""
         return {
             "task": self.task_combo.currentData(),
+            "corpus": self.corpus_combo.currentData() if self._next_token() else None,
             "steps": self.steps_spin.value(),
             "device": self.device_combo.currentData(),
             "seed": self.seed_spin.value(),
@@ -237,6 +267,8 @@ class SettingsForm(QWidget):
         one offered is used) or a number beyond its box's range."""
         notes = []
         self._set_combo(self.task_combo, config["task"])
+        if config.get("corpus"):
+            self.add_corpus(config["corpus"])
         self._set_combo(self.optimizer_combo, config["optimizer"])
         self._set_combo(self.cell_combo, config.get("cell", "lstm"))
         self._set_combo(self.distribution_combo, config["length_distribution"])
@@ -287,3 +319,23 @@ class SettingsForm(QWidget):
 
     def _show_task_help(self) -> None:
         self.task_help.setText(self.task_combo.currentData(Qt.ItemDataRole.ToolTipRole) or "")
+        self._data_form.setRowVisible(self._corpus_row, self._next_token())
+
+    def _next_token(self) -> bool:
+        return self.task_combo.currentData() == "next-token"
+
+    def add_corpus(self, spec: str) -> None:
+        """Offer (and choose) a corpus for the next-token task: a file's path, or a builtin."""
+        index = self.corpus_combo.findData(spec)
+        if index < 0:
+            self.corpus_combo.addItem(Path(spec).name, spec)
+            index = self.corpus_combo.count() - 1
+            self.corpus_combo.setItemData(index, spec, Qt.ItemDataRole.ToolTipRole)
+        self.corpus_combo.setCurrentIndex(index)
+
+    def _choose_corpus_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Corpus for the next-token task", "", "Corpus (*.txt *.jsonl *.csv);;All (*)"
+        )
+        if path:
+            self.add_corpus(path)
