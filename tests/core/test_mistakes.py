@@ -119,7 +119,7 @@ def test_silent_evidence_names_what_differs(results) -> None:
     assert results["left_padding_packed"].evidence["sequences_differing"] == [0, 1]
 
 
-@pytest.mark.parametrize("lengths", [(1,), (4, 4), (9, 2, 6, 1)])
+@pytest.mark.parametrize("lengths", [(1,), (9, 2, 6, 1)])
 def test_other_batches_show_every_mistake_too(lengths) -> None:
     for name, mistake in ALL.items():
         r = run(name, lengths)
