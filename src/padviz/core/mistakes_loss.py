@@ -63,9 +63,8 @@ def _accumulation_setup(lengths: Lengths) -> str:
 
 _ACCUMULATION = Setup(
     _accumulation_setup,
-    "# Set-up: time-first `features`, `targets` (-100 at the pads), a linear `head`, two\n"
-    "# `micro_batches` (the batch's halves), and `expected`: the whole batch's token-mean loss\n"
-    "# and its gradient.",
+    "# Set-up: features (T, B, 4), targets (-100 at pads), a linear head, two\n"
+    "# micro_batches; expected = the whole batch's token-mean loss and gradient.",
 )
 
 
