@@ -404,6 +404,7 @@ def run(args: argparse.Namespace) -> None:
             f"{q['max_gap_ms']:.0f} ms, p99 {q['p99_gap_ms']:.0f} ms"
         )
     gaps.timer.stop()
+    window.discard_unsaved()  # a benchmark's curves: nothing to ask about
     window.close()
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
