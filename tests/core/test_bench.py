@@ -16,22 +16,24 @@ from torch.nn.functional import pad
 
 from padviz.core.bench import (
     STRATEGIES,
-    Batch,
     BenchConfig,
     BenchError,
     BenchRow,
-    Pool,
     Tagger,
     Timing,
+    measure,
+    pool_functions,
+    step_functions,
+)
+from padviz.core.bench_pools import (
+    Batch,
+    Pool,
     bucket_indices,
     lengths_for_pad_ratio,
     make_pool,
-    measure,
     pad_ratio,
-    pool_functions,
-    recommend,
-    step_functions,
 )
+from padviz.core.bench_verdict import recommend
 from padviz.core.models import CELLS
 
 TINY = BenchConfig(

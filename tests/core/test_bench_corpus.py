@@ -13,18 +13,16 @@ from torch.nn.functional import pad
 
 from padviz.core.bench import (
     STRATEGIES,
-    Batch,
     BenchConfig,
     BenchError,
     BenchRow,
     Tagger,
     Timing,
-    corpus_pool,
-    make_pool,
     measure,
-    recommend_for_corpus,
     step_functions,
 )
+from padviz.core.bench_pools import Batch, corpus_pool, make_pool
+from padviz.core.bench_verdict import recommend_for_corpus
 from padviz.core.corpus import CorpusError
 
 TINY = BenchConfig(

@@ -42,6 +42,14 @@ from torch import nn
 from torch.nn.functional import cross_entropy
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from padviz.core.bench_pools import (
+    Batch,
+    Pool,
+    corpus_pool,
+    lengths_for_pad_ratio,
+    make_pool,
+    pad_ratio,
+)
 from padviz.core.corpus import Progress
 from padviz.core.corpus_source import check_spec, load
 from padviz.core.devices import resolve_device
@@ -60,9 +68,6 @@ from padviz.core.options import whole_number
 STRATEGIES = ("padded", "packed", "bucketed")
 DEFAULT_PAD_RATIOS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 QUICK_PAD_RATIOS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9)
-# A strategy only "beats" padding when it is at least this much faster: smaller differences are
-# within run-to-run noise on a busy machine, and padding is the simpler code.
-MARGIN = 0.05
 # A row whose IQR exceeds this fraction of its median was disturbed (another busy process,
 # frequency scaling): its verdict is flagged rather than trusted.
 NOISY = 0.25
@@ -232,6 +237,8 @@ class BenchResult:
 
     @property
     def recommendation(self) -> str:
+        from padviz.core.bench_verdict import recommend, recommend_for_corpus
+
         if self.config.corpus is not None and self.rows:
             return recommend_for_corpus(self.rows[0], self.device_name, self.config)
         return recommend(self.rows, self.device_name)
@@ -277,99 +284,6 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
     elif device.type == "mps":
         torch.mps.synchronize()
-
-
-# --- pools and batches -----------------------------------------------------------------------
-
-
-def pad_ratio(lengths: Sequence[int] | np.ndarray, max_len: int) -> float:
-    """Fraction of a (N, max_len) padded tensor that is padding."""
-    return 1.0 - float(np.sum(lengths)) / (len(lengths) * max_len)
-
-
-def lengths_for_pad_ratio(
-    target: float, count: int, max_len: int, rng: np.random.Generator
-) -> np.ndarray:
-    """`count` lengths in [1, max_len], in random order, that leave about `target` of a
-    (count, max_len) tensor as padding.
-
-    The lengths spread uniformly over +-50% of the mean they need (clipped to the bounds), then
-    are nudged one step at a time until their total is exact. A target beyond reach (every
-    length 1 still fills more) ends at length 1 everywhere.
-    """
-    total = round((1.0 - target) * count * max_len)
-    total = min(max(total, count), count * max_len)
-    spread = total / count * (0.5 + rng.random(count))
-    lengths = np.clip(np.rint(spread), 1, max_len).astype(np.int64)
-    diff = total - int(lengths.sum())
-    while diff != 0:
-        step = 1 if diff > 0 else -1
-        room = np.flatnonzero(lengths < max_len if step > 0 else lengths > 1)
-        chosen = rng.permutation(room)[: abs(diff)]
-        lengths[chosen] += step
-        diff -= step * len(chosen)
-    return lengths
-
-
-def corpus_pool(
-    lengths: np.ndarray, count: int, max_len: int, rng: np.random.Generator
-) -> tuple[float, np.ndarray]:
-    """The corpus's pad ratio when every sequence is padded to max_len, and `count` of its
-    lengths drawn at random (with replacement only when it has fewer), clipped to max_len."""
-    clipped = np.minimum(lengths, max_len)
-    drawn = rng.choice(clipped, size=count, replace=count > len(clipped))
-    return pad_ratio(clipped, max_len), drawn.astype(np.int64)
-
-
-def cut(indices: np.ndarray, parts: int) -> list[np.ndarray]:
-    """`indices` in order, cut into min(parts, len(indices)) runs whose sizes differ by <= 1."""
-    return np.array_split(indices, min(parts, len(indices)))
-
-
-def bucket_indices(lengths: Sequence[int] | np.ndarray, buckets: int) -> list[np.ndarray]:
-    """Pool indices sorted by length (stable) and cut into at most `buckets` equal parts."""
-    return cut(np.argsort(np.asarray(lengths), kind="stable"), buckets)
-
-
-@dataclass
-class Batch:
-    """One batch as a training step takes it."""
-
-    x: torch.Tensor  # (B, W, F), zero beyond each length
-    targets: torch.Tensor  # (B, W) class ids
-    mask: torch.Tensor  # (B, W) bool, True on real tokens
-    lengths: torch.Tensor  # (B,) int64 on the CPU, as pack_padded_sequence needs
-
-
-@dataclass
-class Pool:
-    """One pool of sequences, cut into batches both ways (as a sampler would, before timing)."""
-
-    lengths: np.ndarray  # (N,) in the order drawn, which is random
-    random_batches: list[Batch]  # consecutive runs of the drawn order, each padded to max_len
-    buckets: list[Batch]  # the pool sorted by length, each batch padded to its own longest
-
-
-def make_pool(
-    lengths: np.ndarray, config: BenchConfig, rng: np.random.Generator, device: torch.device
-) -> Pool:
-    """Random features and targets for `lengths`, cut into random batches and length buckets."""
-    n, t = len(lengths), config.max_len
-    mask = np.arange(t)[None, :] < lengths[:, None]
-    x = rng.standard_normal((n, t, config.features), dtype=np.float32) * mask[:, :, None]
-    y = rng.integers(0, config.classes, (n, t))
-
-    def batch(idx: np.ndarray, width: int) -> Batch:
-        x_b, y_b, mask_b = (
-            torch.from_numpy(np.ascontiguousarray(a[idx, :width])).to(device) for a in (x, y, mask)
-        )
-        return Batch(x_b, y_b, mask_b, torch.from_numpy(lengths[idx].astype(np.int64)))
-
-    random_batches = [batch(idx, t) for idx in cut(np.arange(n), config.buckets)]
-    buckets = [
-        batch(idx, int(lengths[idx].max())) for idx in bucket_indices(lengths, config.buckets)
-    ]
-    return Pool(lengths, random_batches, buckets)
 
 
 # --- steps -----------------------------------------------------------------------------------
@@ -529,123 +443,3 @@ def _pools(
     for target in config.pad_ratios:
         rng = np.random.default_rng([config.seed, round(target * 10_000)])
         yield target, lengths_for_pad_ratio(target, count, config.max_len, rng), rng
-
-
-# --- what the numbers say ----------------------------------------------------------------------
-
-
-def recommend_for_corpus(row: BenchRow, device: str, config: BenchConfig) -> str:
-    """One line for a corpus's pool: the fastest strategy against padding to max_len (at
-    least MARGIN faster, else padding, the simplest code), both time ratios, and noise."""
-    faster = [s for s in STRATEGIES if s != "padded" and _beats_padding(row, s)]
-    best = min(faster, key=lambda s: row.timings[s].median_ms, default="padded")
-    verdict = (
-        "padding every batch to the max length is as fast as any (and the simplest code)"
-        if best == "padded"
-        else f"{best} is fastest"
-    )
-    line = (
-        f"on {device}, for {config.corpus} (its lengths clipped to T = {config.max_len} leave "
-        f"{_pct(row.target_pad_ratio)} of each batch padded to T as padding): {verdict}; "
-        f"packed takes {row.packed_over_padded:.2f}x the padded time, bucketed "
-        f"{row.bucketed_over_padded:.2f}x"
-    )
-    if row.noisy:
-        line += (
-            f"; timings were noisy (IQR over {_pct(NOISY)} of the median): rerun on an idle "
-            "machine or with fewer threads"
-        )
-    return line
-
-
-def _pct(ratio: float) -> str:
-    return f"{100 * ratio:.0f}%"
-
-
-def _ranges(ratios: Sequence[float], selected: Sequence[bool]) -> str:
-    """'20-60%, 90%': the selected pad ratios, consecutive measured ones joined into ranges."""
-    runs: list[list[float]] = []
-    previous = False
-    for r, chosen in zip(ratios, selected, strict=False):
-        if chosen:
-            if previous:
-                runs[-1].append(r)
-            else:
-                runs.append([r])
-        previous = chosen
-    return ", ".join(
-        _pct(run[0]) if len(run) == 1 else f"{100 * run[0]:.0f}-{_pct(run[-1])}" for run in runs
-    )
-
-
-def _beats_padding(row: BenchRow, strategy: str) -> bool:
-    """At least MARGIN faster than padded. Without padding there is nothing to save, so an
-    apparent win there is noise (packing then does the same work, buckets only smaller batches).
-    """
-    return row.pad_ratio > 0 and row.timings[strategy].median_ms <= (1 - MARGIN) * row.padded_ms
-
-
-def _packing_clause(rows: Sequence[BenchRow]) -> str:
-    rows = [row for row in rows if row.pad_ratio > 0]  # without padding packing saves nothing
-    if not rows:
-        return "packing was not measured on a padded batch"
-    wins = [_beats_padding(row, "packed") for row in rows]
-    ratios = [row.pad_ratio for row in rows]
-    if all(wins):
-        return "packing pays off at every pad ratio measured above 0%"
-    if not any(wins):
-        best = min(rows, key=lambda row: row.packed_over_padded)
-        return (
-            f"packing never pays off (at best {best.packed_over_padded:.2f}x the padded "
-            f"time, at {_pct(best.pad_ratio)} padding)"
-        )
-    first = wins.index(True)
-    if all(wins[first:]):
-        lo, hi = rows[first - 1], rows[first]
-        # Where packed/padded crosses 1 - MARGIN, interpolated between the neighbouring rows.
-        a, b = lo.packed_over_padded, hi.packed_over_padded
-        cross = lo.pad_ratio + (hi.pad_ratio - lo.pad_ratio) * (a - (1 - MARGIN)) / (a - b)
-        return f"packing pays off above ~{_pct(cross)} padding"
-    return f"packing pays off only at {_ranges(ratios, wins)} padding (no clear threshold)"
-
-
-def _fastest_clause(rows: Sequence[BenchRow]) -> str:
-    ratios = [row.pad_ratio for row in rows]
-    fastest = []
-    for row in rows:
-        # Padding wins ties within MARGIN: it is the simplest code.
-        faster = [s for s in STRATEGIES if s != "padded" and _beats_padding(row, s)]
-        fastest.append(min(faster, key=lambda s: row.timings[s].median_ms, default="padded"))
-    if len(set(fastest)) == 1:
-        return f"{fastest[0]} is fastest at every pad ratio measured"
-    groups = [
-        f"{name} at {_ranges(ratios, [f == name for f in fastest])}"
-        for name in STRATEGIES
-        if name in fastest
-    ]
-    return "fastest: " + "; ".join(groups)
-
-
-def recommend(rows: Sequence[BenchRow], device: str = "this device") -> str:
-    """One line saying when packing pays off and which strategy is fastest where, against the
-    padded baseline (every batch padded to the max length).
-
-    "Pays off" and "fastest" mean at least MARGIN (5%) faster than padding, at a pad ratio
-    above 0; closer results count for padding, the simpler code. Noisy rows are named, so a
-    disturbed run is not mistaken for a verdict.
-    """
-    if not rows:
-        return "no pad ratio was measured, so there is nothing to recommend"
-    rows = sorted(rows, key=lambda row: row.pad_ratio)
-    line = (
-        f"on {device}, against padding every batch to the max length: "
-        f"{_packing_clause(rows)}; {_fastest_clause(rows)}"
-    )
-    noisy = [row.noisy for row in rows]
-    if any(noisy):
-        line += (
-            f"; timings were noisy at {_ranges([r.pad_ratio for r in rows], noisy)} padding "
-            f"(IQR over {_pct(NOISY)} of the median): rerun on an idle machine or with fewer "
-            "threads"
-        )
-    return line
