@@ -55,6 +55,13 @@ def test_lists_every_mistake_and_shows_the_wrong_code_first(panel) -> None:
     assert panel.wrong_code.toPlainText() == code((6, 2, 4))
 
 
+def test_a_comment_only_mark_tints_the_line_it_explains_too(panel) -> None:
+    panel.select("length_exceeds_T")
+    marked = [mark.cursor.block().text() for mark in panel.wrong_code.extraSelections()]
+    assert len(marked) == 2 and marked[0].startswith("# MISTAKE")
+    assert marked[1].startswith("claimed = torch.tensor([n + 1")
+
+
 def test_try_it_shows_torchs_own_message_then_fix_it_the_verdict(panel) -> None:
     panel.select("zero_length")
     _run(panel, panel.try_it)

@@ -12,32 +12,23 @@ import contextlib
 import threading
 from html import escape
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFontDatabase,
-    QGuiApplication,
-    QTextCursor,
-    QTextDocument,
-    QTextFormat,
-)
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from padviz.core import mistakes
 from padviz.core.mistakes import MistakeResult
+from padviz.gui.explorer.marked_code import MarkedCode
 from padviz.gui.state import AppState
 from padviz.gui.theme import Theme, current_theme, readable_on, theme_notifier
 from padviz.gui.torch_loader import LOADING, torch_loader
@@ -45,7 +36,6 @@ from padviz.gui.torch_loader import LOADING, torch_loader
 RUNNING = "running it against torch…"
 FIX_HIDDEN = "# Press “Fix it” to see the fix and check it against torch."
 LIST_MIN_WIDTH = 180
-MARK_ALPHA = 48  # of 255: the tint behind the lines marked MISTAKE / FIX
 
 
 class _Delivery(QObject):
@@ -128,7 +118,7 @@ class MistakesPanel(QWidget):
             buttons.addWidget(widget)
         buttons.addWidget(self.status, 1)
 
-        self.wrong_code, self.fix_code = _CodeView("wrongCode"), _CodeView("fixCode")
+        self.wrong_code, self.fix_code = MarkedCode("wrongCode"), MarkedCode("fixCode")
         self.wrong_verdict, self.fix_verdict = _label("wrongVerdict"), _label("fixVerdict")
         columns = QSplitter(Qt.Orientation.Horizontal)
         columns.setObjectName("mistakeColumns")
@@ -269,8 +259,8 @@ class MistakesPanel(QWidget):
         shows_fix = self._stage >= 2
         fix_text = mistake.fix(used) if whole else mistake.fix.excerpt
         self.fix_code.setPlainText(fix_text if shows_fix else FIX_HIDDEN)
-        _mark(self.wrong_code, "# MISTAKE", theme.error)
-        _mark(self.fix_code, "# FIX", theme.info)
+        self.wrong_code.mark("# MISTAKE", theme.error)
+        self.fix_code.mark("# FIX", theme.info)
         self.wrong_verdict.setText(_verdict_html(result, theme, fix=False) if self._stage else "")
         self.fix_verdict.setText(_verdict_html(result, theme, fix=True) if shows_fix else "")
 
@@ -314,78 +304,6 @@ def _label(name: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
-
-
-class _CodeView(QPlainTextEdit):
-    """Read-only code, wrapped, asking for the height of its text (so the verdict sits right
-    under it); a crowded panel shrinks it to MIN_LINES and it scrolls."""
-
-    MIN_LINES = 4
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.setObjectName(name)
-        self.setReadOnly(True)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self._height = 0
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
-        self.textChanged.connect(self._fit)
-
-    def _text_height(self) -> int:
-        """The wrapped text's height at the viewport's width. QPlainTextEdit lays out only
-        the blocks in view, so its own line counts say 1 for the others: lay out a copy."""
-        copy = QTextDocument()
-        copy.setDefaultFont(self.font())
-        copy.setDocumentMargin(self.document().documentMargin())
-        option = copy.defaultTextOption()
-        option.setWrapMode(self.wordWrapMode())
-        copy.setDefaultTextOption(option)
-        copy.setPlainText(self.toPlainText())
-        copy.setTextWidth(max(self.viewport().width(), 1))
-        slack = self.fontMetrics().lineSpacing() // 2  # rounding between the two layouts
-        return int(copy.size().height()) + 2 * self.frameWidth() + slack
-
-    def _fit(self) -> None:
-        height = self._text_height()
-        if height != self._height:
-            self._height = height
-            self.updateGeometry()
-
-    def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self._height)
-
-    def minimumSizeHint(self) -> QSize:
-        lines = self.MIN_LINES * self.fontMetrics().lineSpacing()
-        return QSize(super().minimumSizeHint().width(), lines + 2 * self.frameWidth())
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit()  # wrapping changed with the width
-
-
-def _mark(view: QPlainTextEdit, tag: str, colour: str) -> None:
-    """A tinted background on the lines that carry the mistake or the fix."""
-    tint = QColor(colour)
-    tint.setAlpha(MARK_ALPHA)
-    marks = []
-    block = view.document().firstBlock()
-    follows = False  # the line after a comment-only mark carries the change
-    while block.isValid():
-        text = block.text()
-        if tag in text or follows:
-            follows = tag in text and text.lstrip().startswith("#")
-            mark = QTextEdit.ExtraSelection()
-            mark.cursor = QTextCursor(block)
-            mark.cursor.movePosition(
-                QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
-            )  # every wrapped line of it
-            mark.format.setBackground(tint)
-            mark.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
-            marks.append(mark)
-        else:
-            follows = False
-        block = block.next()
-    view.setExtraSelections(marks)
 
 
 def _badge(text: str, colour: str, theme: Theme) -> str:
