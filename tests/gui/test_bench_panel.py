@@ -79,3 +79,20 @@ def test_a_dead_worker_is_reported_and_the_panel_stays_usable(qtbot, panel) -> N
     assert f"exit code {-signal.SIGKILL}" in panel.recommendation.text()
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
     assert not panel.controller.poller.polling and panel.result is None
+
+
+def test_a_corpus_file_offered_by_the_corpus_tab_is_measured_on_its_lengths(qtbot, panel, tmp_path):
+    path = tmp_path / "c.txt"
+    rng = np.random.default_rng(0)
+    path.write_text("\n".join("w " * int(n) for n in rng.integers(1, 8, 40)), encoding="utf-8")
+    panel.add_corpus(str(path))
+    panel.add_corpus(str(path))  # offered once
+    combo = panel.lengths_combo
+    assert [combo.itemData(i) for i in range(combo.count())][-1] == str(path)
+    assert combo.count() == 3
+    combo.setCurrentIndex(2)
+    tiny = {k: v for k, v in TINY.items() if k != "pad_ratios"}
+    panel.start(**tiny)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=WAIT_MS)
+    assert panel.result["corpus"] == str(path)
+    assert panel.table.rowCount() == 1  # one pool of the corpus's own lengths

@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.add_tab("corpus", self.corpus, "Corpus")
         self.corpus.batchSent.connect(lambda: self.show_tab("explorer"))
         self.corpus.fileRead.connect(self.training.form.add_corpus)
+        self.corpus.fileRead.connect(self.bench.add_corpus)
         self.mistakes = MistakesPanel(self.state)  # the mistake lab, on the explorer's batch
         self.add_tab("mistakes", self.mistakes, "Mistakes")
         QApplication.instance().aboutToQuit.connect(self.stop_workers)

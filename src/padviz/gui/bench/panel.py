@@ -10,6 +10,7 @@ the controller's signals into the plot, the table and the text.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
@@ -63,6 +64,16 @@ class BenchPanel(QWidget):
         self.hidden_spin = self._spin(1, 4096, 128, "benchHidden")
         self.batch_spin = self._spin(1, 1024, 32, "benchBatchSize")
         self.max_len_spin = self._spin(2, 4096, 100, "benchMaxLen")
+        from padviz.core.corpus import BUILTINS
+        from padviz.core.corpus_source import builtin_spec
+
+        self.lengths_combo = QComboBox(objectName="benchLengthsCombo")
+        self.lengths_combo.addItem("pad ratios 0-0.9", None)
+        self.lengths_combo.addItem("Python's docs", builtin_spec(BUILTINS[0]))
+        self.lengths_combo.setToolTip(
+            "Time pools at synthetic pad ratios, or one pool of a corpus's real lengths "
+            "(files read in the Corpus tab are offered here)"
+        )
         self.start_button = QPushButton("Start", objectName="benchStartButton")
         self.stop_button = QPushButton("Stop", objectName="benchStopButton")
         self.progress = QProgressBar(objectName="benchProgress")
@@ -88,7 +99,8 @@ class BenchPanel(QWidget):
         torch_loader().when_loaded(self._fill_devices)  # Start waits for the device list
         self.recommendation.setText(
             "Press Start to time LSTM training on a pool of sequences, batched padded, packed "
-            "and length-bucketed, at several pad ratios on this device."
+            "and length-bucketed, at several pad ratios (or on a corpus's lengths) on this "
+            "device."
         )
 
     @staticmethod
@@ -124,6 +136,7 @@ class BenchPanel(QWidget):
         settings = QHBoxLayout(self.settings)
         settings.setContentsMargins(0, 0, 0, 0)
         for label, widget in (
+            ("lengths", self.lengths_combo),
             ("device", self.device_combo),
             ("hidden", self.hidden_spin),
             ("batch size", self.batch_spin),
@@ -168,6 +181,7 @@ class BenchPanel(QWidget):
             "hidden": self.hidden_spin.value(),
             "batch_size": self.batch_spin.value(),
             "max_len": self.max_len_spin.value(),
+            "corpus": self.lengths_combo.currentData(),
         }
         values.update(overrides)
         config = (
@@ -175,6 +189,14 @@ class BenchPanel(QWidget):
         )
         config.validate()
         return dataclasses.asdict(config)
+
+    def add_corpus(self, path: str) -> None:
+        """Offer a corpus file's lengths (read in the Corpus tab) to measure on."""
+        if self.lengths_combo.findData(path) < 0:
+            self.lengths_combo.addItem(f"corpus {Path(path).name}", path)
+            self.lengths_combo.setItemData(
+                self.lengths_combo.count() - 1, path, Qt.ItemDataRole.ToolTipRole
+            )
 
     @property
     def rows(self) -> list[dict[str, Any]]:
