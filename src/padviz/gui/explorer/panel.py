@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.errors import PadvizError
+from padviz.core.files import replacing
 from padviz.gui.explorer.batch_editor import BatchEditor
 from padviz.gui.explorer.code_view import CodePanel
 from padviz.gui.explorer.generator_box import GeneratorBox
@@ -377,16 +378,15 @@ class ExplorerPanel(QWidget):
         if name not in self.views:
             raise PadvizError(f"unknown view {name!r} (views: {', '.join(VIEW_NAMES)})")
         view = self.views[name]
-        if fmt == "png":
-            from pyqtgraph import exporters
+        with replacing(path) as temporary:
+            if fmt == "png":
+                from pyqtgraph import exporters
 
-            exporter = exporters.ImageExporter(view.ci)
-            exporter.parameters()["width"] = max(view.width(), 200) * 2
-            exporter.export(str(path))
-        else:
-            _write_svg(view, path, f"padviz {name} view")
-        if not path.is_file():
-            raise PadvizError(f"could not write {path}")
+                exporter = exporters.ImageExporter(view.ci)
+                exporter.parameters()["width"] = max(view.width(), 200) * 2
+                exporter.export(temporary)
+            else:
+                _write_svg(view, Path(temporary), f"padviz {name} view")
         return path
 
     def export_all(self, folder: str | Path, fmt: str = "png") -> list[Path]:
