@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -179,8 +181,13 @@ class CorpusPanel(QWidget):
         right.addWidget(self.plot, 1)
         right.addWidget(self.waste_table)
         right.addWidget(self.recommendation)
+        scroll = QScrollArea(objectName="corpusControls", widgetResizable=True)
+        scroll.setWidget(left_column)  # on a short screen the controls scroll, not the window
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMaximumWidth(LEFT_WIDTH + scroll.verticalScrollBar().sizeHint().width())
         row = QHBoxLayout(self)
-        row.addWidget(left_column, 0)
+        row.addWidget(scroll, 0)
         row.addLayout(right, 1)
 
     def set_presentation(self, on: bool) -> None:
