@@ -36,6 +36,17 @@ def _alarm(signum: int, frame: Any) -> None:
     raise Hang()
 
 
+def _examples() -> Any:
+    """hypothesis settings for a driver run: HOSTILE_EXAMPLES examples, no deadline (the box
+    may be busy), no example database (each run starts fresh)."""
+    from hypothesis import HealthCheck, settings
+
+    count = int(os.environ.get("HOSTILE_EXAMPLES", "150"))
+    return settings(
+        max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+
+
 def run_cli(argv: list[str]) -> dict[str, Any]:
     """padviz.cli.main(argv) with its output captured: exit code, stderr, any escaped bug."""
     import torch
@@ -101,7 +112,7 @@ def _replaced(node: Any, at: tuple[Any, ...], value: Any) -> Any:
 def files(folder: str) -> dict[str, Any]:
     """Any padviz file, however mutated, is read or refused with a PadvizError; what is read
     is also computed (a batch's document, a session's trainer settings) without a bug."""
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import given
     from hypothesis import strategies as st
 
     from padviz.core.document import build_document
@@ -140,12 +151,7 @@ def files(folder: str) -> dict[str, Any]:
 
     failures: list[str] = []
 
-    @settings(
-        max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "150")),
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @_examples()
     @given(mutated())
     def read_any(text: str) -> None:
         path.write_text(text, encoding="utf-8")
@@ -252,7 +258,7 @@ BASE = {
 
 def flags(folder: str) -> dict[str, Any]:
     """Any value of a numeric flag: exit 0, or exit 2 with one line; never a bug or a hang."""
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import given
     from hypothesis import strategies as st
 
     texts = st.one_of(
@@ -266,12 +272,7 @@ def flags(folder: str) -> dict[str, Any]:
     csv = str(Path(folder) / "flags.csv")
     failures: list[dict[str, Any]] = []
 
-    @settings(
-        max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "150")),
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @_examples()
     @given(
         st.sampled_from(sorted(NUMBER_FLAGS)).flatmap(
             lambda c: st.tuples(st.just(c), st.sampled_from(NUMBER_FLAGS[c]), texts)

@@ -365,35 +365,23 @@ class MainWindow(QMainWindow):
 
     def ask_unsaved_changes(self) -> str:
         """ "save", "discard" or "cancel": what to do with unsaved changes to the batch."""
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            "The batch has unsaved changes. Save them first?",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
+        return self._save_discard_or_cancel(
+            "Unsaved changes", "The batch has unsaved changes. Save them first?"
         )
-        return {
-            QMessageBox.StandardButton.Save: "save",
-            QMessageBox.StandardButton.Discard: "discard",
-        }.get(answer, "cancel")
 
     def ask_unsaved_curves(self) -> str:
         """ "save", "discard" or "cancel": what to do with trained curves never saved."""
-        answer = QMessageBox.question(
-            self,
+        return self._save_discard_or_cancel(
             "Unsaved training curves",
             "The trained curves have not been saved. Save the training session first?",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
         )
-        return {
-            QMessageBox.StandardButton.Save: "save",
-            QMessageBox.StandardButton.Discard: "discard",
-        }.get(answer, "cancel")
+
+    def _save_discard_or_cancel(self, title: str, question: str) -> str:
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, title, question, buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save
+        )
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
 
     def maybe_keep_curves(self) -> bool:
         """Like maybe_keep_changes, for the training curves (closing, opening a session)."""
