@@ -91,3 +91,13 @@ def test_the_cell_is_saved_and_an_older_session_without_it_is_an_lstm(tmp_path) 
     (tmp_path / "bad.json").write_text(json.dumps(data))
     with pytest.raises(SessionError, match="unknown cell 'lstn'"):
         load_session(tmp_path / "bad.json")
+
+
+def test_a_cell_that_is_not_a_string_is_refused_not_a_type_error(tmp_path) -> None:
+    session = Session(from_lengths([3, 1]), LayoutOptions(), TrainConfig(), ("packed",))
+    save_session(session, tmp_path / "s.json")
+    data = json.loads((tmp_path / "s.json").read_text())
+    data["training"]["cell"] = ["lstm"]  # found by tests/test_hostile_input.py
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    with pytest.raises(SessionError, match=r"unknown cell \['lstm'\]"):
+        load_session(tmp_path / "bad.json")

@@ -125,7 +125,7 @@ class BenchConfig:
         only looked for by measure(): finding it may start CUDA, which a GUI never should."""
         if not isinstance(self.device, str):
             raise BenchError(f"device must be a string, got {self.device!r}")
-        if self.cell not in CELLS:
+        if not isinstance(self.cell, str) or self.cell not in CELLS:
             raise BenchError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}")
         for name, top in (
             ("hidden", MAX_WIDTH),

@@ -43,8 +43,8 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def check_cell(cell: str) -> str:
-    if cell not in CELLS:
+def check_cell(cell: object) -> str:
+    if not isinstance(cell, str) or cell not in CELLS:  # a list from a file is unhashable
         raise ModeError(f"unknown cell {cell!r}; choose one of {', '.join(CELLS)}")
     return cell
 
