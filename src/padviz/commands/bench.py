@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from padviz.commands.arg_types import whole_number_arg
 from padviz.commands.corpus_flags import ReadLine, add_corpus_flags, corpus_spec
 from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
@@ -27,19 +27,6 @@ SIZE_OPTIONS = (
     "seed",
     "threads",
 )
-
-
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -72,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="print one JSON object on stdout instead of the table"
     )
     add_corpus_flags(p, "time a pool of this corpus's lengths instead of the pad ratios")
-    positive, non_negative = _int_at_least(1), _int_at_least(0)
+    positive, non_negative = whole_number_arg(1), whole_number_arg(0)
     p.add_argument("--hidden", type=positive, metavar="H", help="hidden size (128)")
     p.add_argument("--cell", choices=CELL_NAMES, help="the recurrent cell (lstm)")
     p.add_argument("--batch-size", type=positive, metavar="B", help="sequences per batch (32)")

@@ -8,9 +8,9 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from padviz.commands.arg_types import whole_number_arg
 from padviz.commands.status_line import StatusLine
 from padviz.core.limits import MAX_CORPUS_BUCKETS, MAX_LINE_BYTES, MAX_SEQUENCES
 
@@ -20,19 +20,6 @@ if TYPE_CHECKING:
 
 PROGRESS_FROM_BYTES = 16 * 2**20  # smaller files are read before a progress line would help
 BAR = 40  # characters of the longest histogram bar
-
-
-def _int_between(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text[:40]!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
-        return value
-
-    return parse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -72,27 +59,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--batch-size",
-        type=_int_between(1, MAX_SEQUENCES),
+        type=whole_number_arg(1, MAX_SEQUENCES),
         default=32,
         metavar="B",
         help="sequences per batch (32)",
     )
     p.add_argument(
         "--buckets",
-        type=_int_between(1, MAX_CORPUS_BUCKETS),
+        type=whole_number_arg(1, MAX_CORPUS_BUCKETS),
         default=8,
         metavar="K",
         help="length buckets of the bucketed strategy (8)",
     )
     p.add_argument(
         "--max-length",
-        type=_int_between(1, MAX_LINE_BYTES),
+        type=whole_number_arg(1, MAX_LINE_BYTES),
         metavar="N",
         help="cut sequences to N tokens before batching (default: no cut)",
     )
     p.add_argument(
         "--seed",
-        type=_int_between(0, MAX_SEED),
+        type=whole_number_arg(0, MAX_SEED),
         default=0,
         metavar="S",
         help="seed of the shuffles (0)",

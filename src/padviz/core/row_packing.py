@@ -90,14 +90,14 @@ class RowPacking:
         """(L, L) bool: query slot i may attend to key slot j. Causal (j <= i), within the same
         sequence when `documents` (the block-diagonal mask; without it a sequence sees the
         one before it), never to or from row padding."""
-        owner = np.asarray(self.sequence_ids()[row])
-        real = owner >= 0
+        pieces = self.rows[row]
+        held = np.repeat(np.arange(len(pieces)), [p.length for p in pieces])
+        piece = np.full(self.row_length, -1)  # the piece each slot holds, -1 for padding
+        piece[: held.size] = held
+        real = piece >= 0
         allowed = np.tril(np.ones((self.row_length, self.row_length), dtype=bool))
         allowed &= real[:, None] & real[None, :]
         if documents:
-            pieces = np.repeat(np.arange(len(self.rows[row])), [p.length for p in self.rows[row]])
-            piece = np.full(self.row_length, -1)
-            piece[: pieces.size] = pieces
             allowed &= piece[:, None] == piece[None, :]
         return allowed
 

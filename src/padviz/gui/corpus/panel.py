@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import (
 from padviz.core.errors import PadvizError
 from padviz.core.limits import MAX_LENGTH, MAX_SEQUENCES
 from padviz.gui.corpus.jobs import BackgroundJobs
+from padviz.gui.spin_boxes import spin_box
 from padviz.gui.state import AppState
 from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
 
@@ -84,9 +84,9 @@ class CorpusPanel(QWidget):
         self.field_edit = QLineEdit(objectName="corpusFieldEdit", placeholderText="text")
         self.tokenizer_combo = QComboBox(objectName="corpusTokenizerCombo")
         self.tokenizer_combo.addItems(["word", "char", "ids"])
-        self.batch_spin = self._spin(1, MAX_SEQUENCES, 32, "corpusBatchSpin")
-        self.buckets_spin = self._spin(1, 1024, 8, "corpusBucketsSpin")
-        self.max_length_spin = self._spin(0, 10**6, 0, "corpusMaxLengthSpin")
+        self.batch_spin = spin_box(1, MAX_SEQUENCES, 32, "corpusBatchSpin")
+        self.buckets_spin = spin_box(1, 1024, 8, "corpusBucketsSpin")
+        self.max_length_spin = spin_box(0, 10**6, 0, "corpusMaxLengthSpin")
         self.max_length_spin.setSpecialValueText("none")
         self.edges_combo = QComboBox(objectName="corpusEdgesCombo")
         self.edges_combo.addItems(["log", "linear"])
@@ -113,7 +113,7 @@ class CorpusPanel(QWidget):
         self.pick_combo = QComboBox(objectName="corpusPickCombo")
         for how, label in PICK_LABELS.items():
             self.pick_combo.addItem(label, how)
-        self.bucket_spin = self._spin(1, 1024, 1, "corpusPickBucketSpin")
+        self.bucket_spin = spin_box(1, 1024, 1, "corpusPickBucketSpin")
         self.send_button = QPushButton("Send to explorer", objectName="sendToExplorerButton")
         self.send_button.setEnabled(False)
         self._layout()
@@ -128,13 +128,6 @@ class CorpusPanel(QWidget):
         theme_notifier().themeChanged.connect(self.apply_theme)
         self._show_bucket_choice()
         self.apply_theme(current_theme())
-
-    @staticmethod
-    def _spin(low: int, high: int, value: int, name: str) -> QSpinBox:
-        spin = QSpinBox(objectName=name, keyboardTracking=False)
-        spin.setRange(low, high)
-        spin.setValue(value)
-        return spin
 
     @staticmethod
     def _table(headers: list[str], rows: int, name: str) -> QTableWidget:

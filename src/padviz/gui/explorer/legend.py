@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QLinearGradient, QPainter, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QColor, QFontMetrics, QLinearGradient, QPainter, QPen
 
-from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier, token_colors
+from padviz.gui.explorer.widgets import ScaledPainting
+from padviz.gui.theme import Theme, current_theme, qcolor, token_colors
 
 
-class Legend(QWidget):
+class Legend(ScaledPainting):
     """A gradient for token ids (lowest to highest id), then swatches; the items wrap onto
     more lines where the width is short (a projector), never cut at the edge."""
 
@@ -18,29 +18,10 @@ class Legend(QWidget):
         self.setObjectName("legend")
         self.vocab_size = 2
         self.padding_text = "0"
-        self.scale = 1.0
         self.hover_item = True  # the "hovered token" swatch (presentation has no mouse)
         policy = self.sizePolicy()
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
-        theme_notifier().themeChanged.connect(self._theme_changed)
-
-    def _theme_changed(self, _theme: object) -> None:
-        self.update()
-
-    def set_scale(self, scale: float) -> None:
-        """Draw at `scale` times the widget's font (presentation makes secondary panels
-        smaller than its large type, so the heatmaps keep the room)."""
-        if scale != self.scale:
-            self.scale = scale
-            self.updateGeometry()
-            self.update()
-
-    def text_font(self) -> QFont:
-        font = QFont(self.font())
-        if self.scale != 1.0:
-            font.setPointSizeF(font.pointSizeF() * self.scale)
-        return font
 
     def set_batch_info(self, vocab_size: int, padding_text: str) -> None:
         if (vocab_size, padding_text) != (self.vocab_size, self.padding_text):

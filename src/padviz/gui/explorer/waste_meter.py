@@ -12,8 +12,8 @@ from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from padviz.core.options import ORDERS
-from padviz.gui.explorer.widgets import SteadyLabel
-from padviz.gui.theme import current_theme, qcolor, theme_notifier
+from padviz.gui.explorer.widgets import ScaledPainting, SteadyLabel
+from padviz.gui.theme import current_theme, qcolor
 
 if TYPE_CHECKING:
     from padviz.core.layout import WasteStats  # imports torch
@@ -50,7 +50,7 @@ def summary_text(stats: WasteStats) -> str:
     )
 
 
-class WasteTable(QWidget):
+class WasteTable(ScaledPainting):
     """The figures for every order side by side, the current one in bold, each column topped
     by a bar: real tokens (mask colour) then pads (pad colour)."""
 
@@ -60,26 +60,7 @@ class WasteTable(QWidget):
         self.stats: dict[str, WasteStats] = {}
         self.current = "given"
         self.buckets = 2
-        self.scale = 1.0
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        theme_notifier().themeChanged.connect(self._theme_changed)
-
-    def _theme_changed(self, _theme: object) -> None:
-        self.update()
-
-    def set_scale(self, scale: float) -> None:
-        """Draw at `scale` times the widget's font (presentation makes secondary panels
-        smaller than its large type, so the heatmaps keep the room)."""
-        if scale != self.scale:
-            self.scale = scale
-            self.updateGeometry()
-            self.update()
-
-    def text_font(self) -> QFont:
-        font = QFont(self.font())
-        if self.scale != 1.0:
-            font.setPointSizeF(font.pointSizeF() * self.scale)
-        return font
 
     def set_stats(self, stats: dict[str, WasteStats], current: str, buckets: int) -> None:
         before = self.sizeHint()

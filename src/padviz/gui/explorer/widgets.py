@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from padviz.gui.theme import Theme, current_theme, theme_notifier
@@ -95,3 +95,30 @@ class SteadyLabel(QWidget):
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
             self._fit()
         super().changeEvent(event)
+
+
+class ScaledPainting(QWidget):
+    """A widget that paints its own text at `scale` times its font, and repaints when the
+    theme changes (the legend, the waste table)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scale = 1.0
+        theme_notifier().themeChanged.connect(self._theme_changed)
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.update()
+
+    def set_scale(self, scale: float) -> None:
+        """Draw at `scale` times the widget's font (presentation makes secondary panels
+        smaller than its large type, so the heatmaps keep the room)."""
+        if scale != self.scale:
+            self.scale = scale
+            self.updateGeometry()
+            self.update()
+
+    def text_font(self) -> QFont:
+        font = QFont(self.font())
+        if self.scale != 1.0:
+            font.setPointSizeF(font.pointSizeF() * self.scale)
+        return font

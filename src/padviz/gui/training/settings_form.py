@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_WIDTH
 from padviz.core.options import CELL_NAMES
+from padviz.gui.spin_boxes import spin_box
 from padviz.gui.theme import current_theme
 from padviz.gui.torch_loader import torch_loader
 
@@ -53,15 +53,6 @@ RUN_DASHED = frozenset(("packed",))
 
 def run_color(mode: str) -> str:
     return current_theme().series[RUN_COLOR_INDEX[mode]]
-
-
-def _spin(low: int, high: int, value: int, name: str) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setValue(value)
-    box.setObjectName(name)
-    box.setKeyboardTracking(False)
-    return box
 
 
 class SettingsForm(QWidget):
@@ -97,16 +88,16 @@ class SettingsForm(QWidget):
             "The recurrent cell: an LSTM keeps a cell state c beside h; a GRU and a plain tanh "
             "RNN keep only h. Padding and packing work the same for all three."
         )
-        self.embed_spin = _spin(1, MAX_WIDTH, 1, "embedSpin")
-        self.hidden_spin = _spin(1, MAX_WIDTH, 1, "hiddenSpin")
-        self.layers_spin = _spin(1, MAX_LAYERS, 1, "layersSpin")
+        self.embed_spin = spin_box(1, MAX_WIDTH, 1, "embedSpin")
+        self.hidden_spin = spin_box(1, MAX_WIDTH, 1, "hiddenSpin")
+        self.layers_spin = spin_box(1, MAX_LAYERS, 1, "layersSpin")
         self.bidirectional_box = QCheckBox("bidirectional", objectName="bidirectionalBox")
         self.optimizer_combo = QComboBox(objectName="optimizerCombo")
-        self.batch_spin = _spin(1, MAX_BATCH_SIZE, 1, "batchSizeSpin")
-        self.steps_spin = _spin(1, 10_000_000, 1, "stepsSpin")
-        self.seed_spin = _spin(0, 2**31 - 1, 0, "seedSpin")
-        self.min_len_spin = _spin(1, MAX_LENGTH, 1, "minLenSpin")
-        self.max_len_spin = _spin(1, MAX_LENGTH, 1, "maxLenSpin")
+        self.batch_spin = spin_box(1, MAX_BATCH_SIZE, 1, "batchSizeSpin")
+        self.steps_spin = spin_box(1, 10_000_000, 1, "stepsSpin")
+        self.seed_spin = spin_box(0, 2**31 - 1, 0, "seedSpin")
+        self.min_len_spin = spin_box(1, MAX_LENGTH, 1, "minLenSpin")
+        self.max_len_spin = spin_box(1, MAX_LENGTH, 1, "maxLenSpin")
         self.distribution_combo = QComboBox(objectName="lengthDistributionCombo")
         self.device_combo = QComboBox(objectName="deviceCombo")
         self.device_combo.setToolTip("Where the runs train. " + LOCKED_HINT)
