@@ -13,6 +13,8 @@ from padviz.core.document import build_document
 from padviz.core.errors import PadvizError
 from padviz.core.layout import compare_waste, compute_layout, describe_cell
 from padviz.core.options import LayoutOptions
+from padviz.core.row_code import row_packing_code
+from padviz.core.row_views import RowMaskGrid, RowsGrid, pack_layout, rows_waste
 from padviz.core.views import JaggedGrid, PackedGrid, PaddedGrid, time_caption, time_cells
 
 OPTIONS = [
@@ -30,17 +32,23 @@ def test_document_matches_the_separate_core_functions(options: LayoutOptions) ->
     doc = build_document(batch, options)
     layout = compute_layout(batch, options)
     assert np.array_equal(doc.layout.padded.numpy(), layout.padded.numpy())
-    assert doc.waste == compare_waste(batch, options)
+    packing, row_length, _ = pack_layout(layout)
+    waste = compare_waste(batch, options)
+    waste["rows"] = rows_waste(packing, waste[options.order])
+    assert doc.waste == waste
+    rows = RowsGrid(layout, packing=packing, row_length=row_length)
     expected = {
         "padded": PaddedGrid(layout),
         "mask": PaddedGrid(layout, kind="mask"),
         "packed": PackedGrid(layout),
         "jagged": JaggedGrid(layout),
+        "rows": rows,
+        "row_mask": RowMaskGrid(layout, rows=rows),
     }
     for name, grid in doc.grids.items():
         assert np.array_equal(grid.codes, expected[name].codes), name
         assert grid.title == expected[name].title
-    assert doc.code == layout_code(batch, options)
+    assert doc.code == layout_code(batch, options) + row_packing_code(layout, row_length)
     assert doc.time_steps == len(layout.batch_sizes)
     for t in range(doc.time_steps):
         assert np.array_equal(doc.time_cells(t), time_cells(layout, t))

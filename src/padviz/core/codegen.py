@@ -63,6 +63,7 @@ def layout_code(batch: Batch, options: LayoutOptions | None = None) -> str:
             + (" (PITFALL truncated: the ends are lost)." if "truncated" in hits else "."),
             f"sequences = [s[:{o.max_length}] for s in sequences]",
         ]
+    out += ["given = sequences  # the batch as given: row packing (below) starts from it"]
     if o.order != "given":
         out += [
             "",

@@ -18,6 +18,8 @@ from padviz.core.batch import Batch
 from padviz.core.codegen import layout_code
 from padviz.core.layout import Layout, WasteStats, compare_waste, compute_layout, describe_cell
 from padviz.core.options import LayoutOptions
+from padviz.core.row_code import row_packing_code
+from padviz.core.row_views import RowMaskGrid, RowsGrid, pack_layout, rows_waste
 from padviz.core.text import elide_words
 from padviz.core.views import (
     JaggedGrid,
@@ -36,11 +38,13 @@ class Document:
     """One batch under one set of options, with what every explorer view draws."""
 
     layout: Layout
-    waste: dict[str, WasteStats]  # given / sorted / bucketed
+    waste: dict[str, WasteStats]  # given / sorted / bucketed, and "rows" when row-packed
     padded: PaddedGrid
     mask: PaddedGrid
     packed: PackedGrid
     jagged: JaggedGrid
+    rows: RowsGrid  # row packing for transformers, and one row's attention mask
+    row_mask: RowMaskGrid
 
     @property
     def batch(self) -> Batch:
@@ -56,13 +60,15 @@ class Document:
         return self.layout.B * self.layout.T
 
     @property
-    def grids(self) -> dict[str, PaddedGrid | PackedGrid | JaggedGrid]:
+    def grids(self) -> dict[str, PaddedGrid | PackedGrid | JaggedGrid | RowsGrid | RowMaskGrid]:
         """The grids by view name, in the explorer's order."""
         return {
             "padded": self.padded,
             "mask": self.mask,
             "packed": self.packed,
             "jagged": self.jagged,
+            "rows": self.rows,
+            "row_mask": self.row_mask,
         }
 
     @cached_property
@@ -82,7 +88,9 @@ class Document:
     @cached_property
     def code(self) -> str:
         """The runnable torch code behind the views (built on first use)."""
-        return layout_code(self.batch, self.options)
+        return layout_code(self.batch, self.options) + row_packing_code(
+            self.layout, self.rows.row_length
+        )
 
     @property
     def time_steps(self) -> int:
@@ -108,11 +116,18 @@ def build_document(batch: Batch, options: LayoutOptions) -> Document:
     """Lay `batch` out under `options` and build every view's grid (LayoutError on a batch
     that cannot be laid out, such as an empty one)."""
     layout = compute_layout(batch, options)
+    waste = compare_waste(batch, options)
+    packing, row_length, row_error = pack_layout(layout)
+    rows = RowsGrid(layout, packing=packing, row_length=row_length, error=row_error)
+    if packing is not None:
+        waste["rows"] = rows_waste(packing, waste[options.order])
     return Document(
         layout=layout,
-        waste=compare_waste(batch, options),
+        waste=waste,
         padded=PaddedGrid(layout),
         mask=PaddedGrid(layout, kind="mask"),
         packed=PackedGrid(layout),
         jagged=JaggedGrid(layout),
+        rows=rows,
+        row_mask=RowMaskGrid(layout, rows=rows),
     )

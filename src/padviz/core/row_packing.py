@@ -21,10 +21,10 @@ import numpy as np
 
 from padviz.core.errors import PadvizError
 from padviz.core.limits import MAX_LENGTH
+from padviz.core.options import ROW_ALGORITHMS as ALGORITHMS
+from padviz.core.options import ROW_OVERFLOWS as OVERFLOWS
 from padviz.core.options import whole_number
 
-ALGORITHMS = ("greedy", "ffd")
-OVERFLOWS = ("error", "truncate", "split")
 Algorithm = Literal["greedy", "ffd"]
 Overflow = Literal["error", "truncate", "split"]
 PAD_POSITION = -1  # the position id of a row-padding slot
@@ -120,14 +120,18 @@ def pack_rows(
     row_length: int,
     algorithm: str = "greedy",
     overflow: str = "error",
+    *,
+    indices: Sequence[int] | None = None,
 ) -> RowPacking:
-    """Pack sequences of these lengths (each >= 1) into rows of `row_length` slots."""
+    """Pack sequences of these lengths (each >= 1) into rows of `row_length` slots. Pieces
+    name their sequence by its position in `lengths`, or by `indices[position]` when given
+    (increasing: a batch with its empty sequences left out)."""
     whole_number("row length", row_length, low=1, high=MAX_LENGTH, error=RowPackingError)
     if algorithm not in ALGORITHMS:
         raise RowPackingError(f"unknown algorithm {algorithm!r} (choose from greedy, ffd)")
     if overflow not in OVERFLOWS:
         raise RowPackingError(f"unknown overflow {overflow!r} (choose from error, truncate, split)")
-    pieces = _pieces(lengths, row_length, overflow)
+    pieces = _pieces(lengths, row_length, overflow, indices or range(len(lengths)))
     if algorithm == "greedy":
         rows = _greedy(pieces, row_length)
     else:
@@ -136,9 +140,11 @@ def pack_rows(
     return RowPacking(row_length, algorithm, overflow, tuple(tuple(row) for row in rows))
 
 
-def _pieces(lengths: Sequence[int], row_length: int, overflow: str) -> list[Piece]:
+def _pieces(
+    lengths: Sequence[int], row_length: int, overflow: str, indices: Sequence[int]
+) -> list[Piece]:
     pieces = []
-    for i, n in enumerate(lengths):
+    for i, n in zip(indices, lengths, strict=True):
         whole_number(f"length of sequence {i}", n, low=1, high=MAX_LENGTH, error=RowPackingError)
         if n <= row_length:
             pieces.append(Piece(i, 0, int(n)))
