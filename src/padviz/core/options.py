@@ -24,6 +24,14 @@ SIDES: tuple[Side, ...] = ("right", "left")
 # The recurrent cells padviz trains (torch.nn.LSTM, GRU, RNN with tanh); here so that the CLI can
 # name them without importing torch.
 CELL_NAMES = ("lstm", "gru", "rnn")
+# The model families `padviz train --model` offers: the recurrent cells above ("lstm", with
+# --cell), or a tiny causal transformer language model (padviz.core.transformer).
+MODEL_NAMES = ("lstm", "transformer")
+# Row packing for transformers (padviz.core.row_packing): how sequences are put into rows, what
+# happens to one longer than a row, and which attention mask the explorer draws for a row.
+ROW_ALGORITHMS = ("greedy", "ffd")
+ROW_OVERFLOWS = ("error", "truncate", "split")
+ROW_MASKS = ("documents", "causal", "padded")
 
 
 class LayoutError(PadvizError):
@@ -69,6 +77,12 @@ class LayoutOptions:
     order: "given" keeps the batch order; "sorted" sorts by length, descending (stable);
     "bucketed" sorts, then splits the sorted batch into `buckets` groups of (nearly) equal size,
     each padded only to its own longest length, as a length-bucketing sampler would.
+
+    Row packing (the transformer views): rows of `row_length` slots (None: the longest sequence
+    rounded up to a power of two) filled by `row_algorithm`, a longer sequence handled by
+    `row_overflow`; the attention mask drawn is row `mask_row`'s: "documents" (causal and
+    block-diagonal), "causal" (without document boundaries), or "padded" (the padded batch's
+    key padding mask with the causal mask, for sequence `mask_row` of the padded tensor).
     """
 
     batch_first: bool = False
@@ -79,6 +93,11 @@ class LayoutOptions:
     order: Order = "given"
     buckets: int = 2
     enforce_sorted: bool = False
+    row_length: int | None = None
+    row_algorithm: str = "greedy"
+    row_overflow: str = "error"
+    row_mask: str = "documents"
+    mask_row: int = 0
 
     def __post_init__(self) -> None:
         for name in ("batch_first", "enforce_sorted"):
@@ -105,6 +124,18 @@ class LayoutOptions:
                 name, getattr(self, name), low=1, high=MAX_LENGTH, error=LayoutError, none=True
             )
         whole_number("buckets", self.buckets, low=1, high=MAX_SEQUENCES, error=LayoutError)
+        whole_number(
+            "row_length", self.row_length, low=1, high=MAX_LENGTH, error=LayoutError, none=True
+        )
+        whole_number("mask_row", self.mask_row, low=0, error=LayoutError)
+        for name, choices in (
+            ("row_algorithm", ROW_ALGORITHMS),
+            ("row_overflow", ROW_OVERFLOWS),
+            ("row_mask", ROW_MASKS),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, str) or value not in choices:
+                raise LayoutError(f"{name} {value!r} must be one of {', '.join(choices)}")
 
     @property
     def integral_padding(self) -> bool:
