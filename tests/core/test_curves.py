@@ -21,7 +21,7 @@ from padviz.core.curves import (
 
 
 def _row(step: int, memory: float | None = 12.5) -> list[float | None]:
-    return [step, 1.0 / step, 2.0 / step, 0.5, 0.4, 0.1 * step, 30, 1000.0, 2.5, 0.01, memory]
+    return [step, 1.0 / step, 2.0 / step, 0.5, 0.4, 0.1 * step, 30, 1000.0, 2.5, 0.01, memory, 0.25]
 
 
 def test_curves_grow_past_capacity_and_keep_every_value() -> None:
@@ -50,7 +50,7 @@ def test_missing_values_are_nan_and_round_trip_as_none() -> None:
 
 def test_bad_records_and_columns_are_refused() -> None:
     curves = Curves()
-    with pytest.raises(CurvesError, match="11 values"):
+    with pytest.raises(CurvesError, match=f"{len(CURVE_FIELDS)} values"):
         curves.append([1.0, 2.0])
     with pytest.raises(CurvesError, match="unknown curve field"):
         curves.column("loss")
@@ -120,7 +120,8 @@ def test_curves_csv_has_every_run_and_field() -> None:
     rows = list(csv.reader(io.StringIO(curves_csv({"packed": a, "padded-masked": b}))))
     assert rows[0] == ["run", *CURVE_FIELDS]
     assert [r[0] for r in rows[1:]] == ["packed", "packed", "padded-masked"]
-    assert rows[1][1] == "1" and float(rows[2][2]) == 0.5 and rows[2][-1] == ""
+    memory = 1 + CURVE_FIELDS.index("memory_mb")
+    assert rows[1][1] == "1" and float(rows[2][2]) == 0.5 and rows[2][memory] == ""
 
 
 def test_equality_compares_values_with_nan_equal() -> None:

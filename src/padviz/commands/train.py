@@ -16,12 +16,12 @@ from padviz.commands.corpus_flags import add_corpus_flags, corpus_spec, with_rea
 from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
 from padviz.core.errors import PadvizError
-from padviz.core.options import CELL_NAMES
+from padviz.core.options import CELL_NAMES, MODEL_NAMES
 
 if TYPE_CHECKING:
     from padviz.core.training import StepRecord, TrainConfig
 
-MODES_HELP = "padded-unmasked|padded-masked|packed"
+MODES_HELP = "padded-unmasked|padded-masked|packed (lstm), padded|packed-rows|packed-rows-unmasked"
 BAR_WIDTH = 24
 REDRAW_S = 0.1
 
@@ -56,6 +56,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--cell", choices=CELL_NAMES, help="the recurrent cell: lstm, gru or rnn (default: lstm)"
     )
+    p.add_argument(
+        "--model",
+        choices=MODEL_NAMES,
+        help="lstm: the recurrent network (--cell); transformer: a tiny causal transformer "
+        "language model, --embed wide, --hidden its MLP, --layers blocks (default: lstm)",
+    )
+    p.add_argument(
+        "--heads", type=int, metavar="N", help="transformer attention heads (default: 2)"
+    )
+    p.add_argument(
+        "--positions",
+        metavar="learned|sinusoidal",
+        help="transformer position embedding (default: learned)",
+    )
+    p.add_argument(
+        "--row-length",
+        type=int,
+        metavar="N",
+        help="packed-rows modes: the row length, at least --max-len (default: --max-len)",
+    )
+    p.add_argument(
+        "--algorithm", metavar="greedy|ffd", help="packed-rows modes: row packing (default: greedy)"
+    )
     p.add_argument("--optimizer", metavar="adam|sgd", help="(default: adam)")
     p.add_argument("--lr", type=float, metavar="LR", help="learning rate (default: 0.003)")
     p.add_argument("--min-len", type=int, metavar="N", help="shortest sequence (default: 1)")
@@ -77,6 +100,11 @@ _CONFIG_OPTIONS = (
     "layers",
     "bidirectional",
     "cell",
+    "model",
+    "heads",
+    "positions",
+    "row_length",
+    "algorithm",
     "optimizer",
     "lr",
     "min_len",

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from padviz.core.layout import Layout, compare_waste
-from padviz.core.models import MODES
+from padviz.core.models import ALL_MODES
+from padviz.core.row_views import RowMaskGrid, RowsGrid, pack_layout
 from padviz.core.views import time_caption
 
 CAPTION_FIELDS = {
@@ -41,6 +42,15 @@ CAPTION_FIELDS = {
     "bucketed_pad_cells": "pad cells bucketed",
     "buckets": "the options' bucket count",
     "pitfalls": "titles of the pitfalls this layout hits, or none",
+    "row_length": "slots per row of the row packing",
+    "rows": "rows of the row packing (or why it refused)",
+    "row_pad_slots": "pad slots of the row packing",
+    "row_efficiency": "real tokens / (rows x row length), e.g. 93.8%",
+    "mask_row": "the row (or padded sequence) whose attention mask is drawn",
+    "row_sequences": "the sequences in that row, e.g. 0, 1",
+    "cu_seqlens": "that row's cu_seqlens, e.g. 0, 5, 8",
+    "position_ids": "that row's position ids (real slots), e.g. 0, 1, 2, 3, 4, 0, 1, 2",
+    "leaks": "mask cells that let a token see another sequence (row_mask causal)",
     "t": "the highlighted time step",
     "running": "batch_sizes[t] at the highlighted time step",
     "time_caption": "the packed-time caption at the highlighted time step",
@@ -97,11 +107,35 @@ def caption_fields(layout: Layout, time: int | None = None) -> dict[str, str]:
         for name in ("sorted_indices", "unsorted_indices"):
             tensor = getattr(packed, name)
             fields_[name] = identity if tensor is None else _ints(tensor.tolist())
+    fields_.update(_row_fields(layout))
     if time is not None:
         fields_["t"] = str(time)
         fields_["running"] = str(int(layout.batch_sizes[time]))
         fields_["time_caption"] = time_caption(layout, time)
     return fields_
+
+
+def _row_fields(layout: Layout) -> dict[str, str]:
+    """The row-packing figures, of the row whose mask the explorer draws."""
+    packing, row_length, error = pack_layout(layout)
+    rows = RowsGrid(layout, packing=packing, row_length=row_length, error=error)
+    mask = RowMaskGrid(layout, rows=rows)
+    fields_ = {"row_length": str(row_length), "mask_row": str(mask.shown), "leaks": "0"}
+    if packing is None or not packing.rows:
+        refused = f"(not packed: {error})" if error else "(no rows)"
+        names = ("rows", "row_pad_slots", "row_efficiency", "row_sequences", "cu_seqlens")
+        return fields_ | dict.fromkeys((*names, "position_ids"), refused)
+    shown = mask.shown if layout.options.row_mask != "padded" else 0
+    positions = [p for p in packing.position_ids()[shown] if p >= 0]
+    return fields_ | {
+        "rows": str(len(packing.rows)),
+        "row_pad_slots": str(packing.pad_tokens),
+        "row_efficiency": f"{packing.efficiency:.1%}",
+        "row_sequences": _ints(p.sequence for p in packing.rows[shown]),
+        "cu_seqlens": _ints(packing.cu_seqlens()[shown]),
+        "position_ids": _ints(positions),
+        "leaks": str(mask.leaks),
+    }
 
 
 # {run.metric}: the latest value of a training run, as the metrics table shows it
@@ -127,7 +161,7 @@ def latest_results(curves: Mapping[str, Any]) -> dict[str, dict[str, float]]:
 def training_fields(results: Mapping[str, Mapping[str, float]]) -> dict[str, str]:
     """Every {run.metric} as display text: from `results` where the run has them, else "…"."""
     fields_ = {}
-    for mode in MODES:
+    for mode in ALL_MODES:
         values = results.get(mode, {})
         for metric, fmt in TRAINING_METRICS.items():
             value = values.get(metric)
@@ -138,7 +172,7 @@ def training_fields(results: Mapping[str, Mapping[str, float]]) -> dict[str, str
 
 def _is_result(name: str) -> bool:
     run, _, metric = name.partition(".")
-    return run in MODES and metric in TRAINING_METRICS
+    return run in ALL_MODES and metric in TRAINING_METRICS
 
 
 def template_names(template: str) -> list[str]:
@@ -150,7 +184,7 @@ def template_names(template: str) -> list[str]:
             continue
         if not (name.isidentifier() or _is_result(name)) or spec or conversion:
             if "." in name:
-                runs, metrics = ", ".join(MODES), ", ".join(TRAINING_METRICS)
+                runs, metrics = ", ".join(ALL_MODES), ", ".join(TRAINING_METRICS)
                 raise ValueError(
                     f"{{{name}}}: write {{run.metric}} with a run of {runs} and "
                     f"a metric of {metrics}"

@@ -34,7 +34,10 @@ CURVE_FIELDS = (
     "step_ms",
     "lr",
     "memory_mb",
+    "pad_share",
 )
+# Columns a file from before they existed lacks: read as unknown (NaN) values.
+LATER_FIELDS = frozenset(("pad_share",))
 
 
 class CurvesError(PadvizError):
@@ -103,10 +106,11 @@ class Curves:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Sequence[float | None]]) -> Curves:
-        """The inverse of to_dict; every field of CURVE_FIELDS must be there, equally long."""
+        """The inverse of to_dict; every field of CURVE_FIELDS must be there, equally long
+        (a LATER_FIELDS column may be missing: its values are unknown)."""
         if not isinstance(data, Mapping):
             raise CurvesError(f"curves must be an object of columns, got {type(data).__name__}")
-        missing = [name for name in CURVE_FIELDS if name not in data]
+        missing = [name for name in CURVE_FIELDS if name not in data and name not in LATER_FIELDS]
         unknown = sorted(set(data) - set(CURVE_FIELDS))
         if missing or unknown:
             raise CurvesError(
@@ -114,11 +118,13 @@ class Curves:
                 + (f"; missing {', '.join(missing)}" if missing else "")
                 + (f"; unknown {', '.join(unknown)}" if unknown else "")
             )
-        columns = [data[name] for name in CURVE_FIELDS]
-        sizes = {len(c) if isinstance(c, Sequence) else -1 for c in columns}
+        given = [data[name] for name in CURVE_FIELDS if name in data]
+        sizes = {len(c) if isinstance(c, Sequence) else -1 for c in given}
         if len(sizes) != 1 or -1 in sizes:
             raise CurvesError("curve columns must be lists of the same length")
-        curves = cls(capacity=max(sizes.pop(), 1))
+        size = sizes.pop()
+        columns = [data.get(name, [None] * size) for name in CURVE_FIELDS]
+        curves = cls(capacity=max(size, 1))
         for row in zip(*columns, strict=False):
             for value in row:
                 if value is not None and (

@@ -78,7 +78,7 @@ from padviz.core.captions import (
 from padviz.core.errors import PadvizError
 from padviz.core.layout import Layout, compute_layout, plan
 from padviz.core.limits import MAX_NAME_CHARS, MAX_TEXT_CHARS
-from padviz.core.models import MODES
+from padviz.core.models import MODEL_MODES
 from padviz.core.options import OPTION_NAMES, LayoutOptions
 from padviz.core.training import TrainConfig
 from padviz.core.views import time_steps
@@ -92,6 +92,8 @@ VIEWS = (
     "maskView",
     "packedView",
     "jaggedView",
+    "rowPackingView",
+    "rowMaskView",
     "wasteLabel",
     "wasteTable",
     "codeView",
@@ -329,14 +331,15 @@ class _Reader:
             parsed = TrainConfig.from_dict(config)
         except ValueError as exc:
             raise self.error("training.config", str(exc)) from None
-        runs = spec.get("runs", list(MODES))
+        modes = MODEL_MODES[parsed.model]
+        runs = spec.get("runs", list(modes))
         if not isinstance(runs, list) or not runs or len(set(map(str, runs))) != len(runs):
             raise self.error(
                 "training.runs", f"must be a non-empty list of distinct modes, got {runs!r}"
             )
         for run in runs:
-            if run not in MODES:
-                raise self.error("training.runs", f"{run!r} is not one of {', '.join(MODES)}")
+            if run not in modes:
+                raise self.error("training.runs", f"{run!r} is not one of {', '.join(modes)}")
         return TrainingSpec(parsed, tuple(runs))
 
     def read_highlight(self, spec: Any, layout: Layout) -> Highlight:

@@ -28,6 +28,14 @@ FLOAT_BYTES = 4
 LSTM_FLOATS_PER_UNIT = 8
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # weight blocks per layer and direction
 HEADROOM = 2  # transient copies (device transfers, the optimizer's temporaries)
+# Per token and block, the transformer keeps its two LayerNorms' inputs and outputs, q, k, v,
+# the attention output, its projection and both residuals (about 12 width-sized vectors) and the
+# MLP's hidden layer before and after GELU; with the gradient of each, twice that.
+TRANSFORMER_FLOATS_PER_WIDTH = 24
+TRANSFORMER_FLOATS_PER_HIDDEN = 4
+# Per row, head and block, the math attention kernel keeps the L x L scores and their softmax
+# (and their gradients): attention is O(L^2) per row.
+ATTENTION_FLOATS_PER_CELL = 4
 
 
 class MemoryLimitError(PadvizError):
@@ -57,6 +65,8 @@ def training_bytes(config: TrainConfig) -> int:
     else:
         task = get_task(config.task)
         vocab_size, num_classes = task.vocab_size, task.num_classes
+    if config.model == "transformer":
+        return transformer_bytes(config, vocab_size, num_classes)
     directions = 2 if config.bidirectional else 1
     weights = (
         vocab_size * config.embed
@@ -71,6 +81,50 @@ def training_bytes(config: TrainConfig) -> int:
         + 4 * num_classes
     )
     return HEADROOM * FLOAT_BYTES * (copies * weights + tokens * per_token)
+
+
+def transformer_parameters(
+    vocab_size: int, num_classes: int, width: int, hidden: int, layers: int, positions: int
+) -> int:
+    """The number of weights of padviz.core.transformer.TransformerLM (learned positions)."""
+    block = (
+        2 * 2 * width  # two LayerNorms
+        + width * 3 * width
+        + 3 * width  # q, k, v
+        + width * width
+        + width  # the attention's output projection
+        + width * hidden
+        + hidden
+        + hidden * width
+        + width  # the MLP
+    )
+    embeddings = (vocab_size + positions) * width
+    return embeddings + layers * block + 2 * width + (width + 1) * num_classes
+
+
+def transformer_bytes(config: TrainConfig, vocab_size: int, num_classes: int) -> int:
+    """Weights, gradients and optimizer state; per token the blocks' activations; per row the
+    L x L attention of every head and block, and the boolean mask. A packed run has at most as
+    many rows as sequences, each as long as the longest row, so one bound covers all modes."""
+    row = config.packed_row_length
+    weights = transformer_parameters(
+        vocab_size, num_classes, config.embed, config.hidden, config.layers, row
+    )
+    copies = 4 if config.optimizer == "adam" else 2
+    tokens = config.batch_size * row
+    per_token = (
+        2 * config.embed
+        + config.layers
+        * (
+            TRANSFORMER_FLOATS_PER_WIDTH * config.embed
+            + TRANSFORMER_FLOATS_PER_HIDDEN * config.hidden
+        )
+        + 4 * num_classes
+    )
+    attention = config.batch_size * row * row * config.heads * config.layers
+    floats = copies * weights + tokens * per_token + ATTENTION_FLOATS_PER_CELL * attention
+    mask_bytes = config.batch_size * row * row
+    return HEADROOM * (FLOAT_BYTES * floats + mask_bytes)
 
 
 def bench_bytes(config: BenchConfig) -> int:
@@ -168,6 +222,12 @@ def check_bench(config: BenchConfig, device: torch.device) -> None:
 
 def training_settings(config: TrainConfig) -> str:
     """The settings that size a training run, as the error names them."""
+    if config.model == "transformer":
+        return (
+            f"transformer embed {config.embed}, hidden {config.hidden}, layers {config.layers}, "
+            f"heads {config.heads}, batch_size {config.batch_size}, "
+            f"row_length {config.packed_row_length} (attention grows with its square)"
+        )
     return (
         f"embed {config.embed}, hidden {config.hidden}, layers {config.layers}"
         f"{', bidirectional' if config.bidirectional else ''}, batch_size {config.batch_size}, "

@@ -7,6 +7,9 @@ Modes (how the batch reaches the LSTM, and which loss the trainer optimizes):
 - "padded-masked": the same forward pass, but the loss counts real tokens only;
 - "packed": pack_padded_sequence in, pad_packed_sequence out, masked loss. The LSTM never sees
   a pad, so every final hidden state equals running that sequence alone.
+The transformer (padviz.core.transformer, model "transformer") has modes of its own,
+TRANSFORMER_MODES: "padded", "packed-rows", "packed-rows-unmasked" (padviz.core.
+transformer_batches says what each feeds it); a mode of one model is refused for the other.
 
 A unidirectional per-token model gives the same outputs at real tokens padded or packed (the
 pads come after them), so padded-masked and packed train alike there; a bidirectional one, or
@@ -23,10 +26,13 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from padviz.core.errors import PadvizError
-from padviz.core.options import CELL_NAMES
+from padviz.core.options import CELL_NAMES, MODEL_NAMES
 from padviz.core.tasks import PAD_ID
 
-MODES = ("padded-unmasked", "padded-masked", "packed")
+MODES = ("padded-unmasked", "padded-masked", "packed")  # the recurrent models' ("lstm")
+TRANSFORMER_MODES = ("padded", "packed-rows", "packed-rows-unmasked")
+ALL_MODES = MODES + TRANSFORMER_MODES
+MODEL_MODES = {"lstm": MODES, "transformer": TRANSFORMER_MODES}
 # The recurrent cells, as torch.nn names them; the LSTM's state is (h, c), the others' only h.
 CELLS: dict[str, Callable[..., nn.RNNBase]] = dict(
     zip(CELL_NAMES, (nn.LSTM, nn.GRU, nn.RNN), strict=True)
@@ -38,8 +44,27 @@ class ModeError(PadvizError):
 
 
 def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise ModeError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    if not isinstance(mode, str) or mode not in ALL_MODES:
+        raise ModeError(f"unknown mode {mode!r}; choose one of {', '.join(ALL_MODES)}")
+    return mode
+
+
+def check_model(model: object) -> str:
+    if not isinstance(model, str) or model not in MODEL_NAMES:
+        raise ModeError(f"unknown model {model!r}; choose one of {', '.join(MODEL_NAMES)}")
+    return model
+
+
+def check_model_mode(model: str, mode: str) -> str:
+    """A known mode of a known model; the message names both when they do not go together."""
+    check_mode(mode)
+    modes = MODEL_MODES[check_model(model)]
+    if mode not in modes:
+        other = next(name for name, theirs in MODEL_MODES.items() if mode in theirs)
+        raise ModeError(
+            f"mode {mode!r} is a mode of model {other!r}, not of model {model!r}; "
+            f"model {model!r} trains in {', '.join(modes)}"
+        )
     return mode
 
 
@@ -104,7 +129,8 @@ class RecurrentModel(nn.Module):
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, mode: str) -> torch.Tensor:
         """Logits: B x T x C for per-token models, B x C for per-sequence ones."""
-        out, final, _ = self.encode(tokens, lengths, packed=check_mode(mode) == "packed")
+        packed = check_model_mode("lstm", mode) == "packed"
+        out, final, _ = self.encode(tokens, lengths, packed=packed)
         return self.head(out if self.per_token else final)
 
 

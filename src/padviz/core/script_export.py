@@ -1,4 +1,5 @@
 """Export one training run as a standalone Python script: plain torch, no padviz import.
+A transformer run's model, packing and inputs come from padviz.core.script_transformer.
 
 The script rebuilds exactly what `Trainer(config)` does: the same seeded data stream (same
 generator calls in the same order), the same initial weights (the same modules created in the
@@ -220,6 +221,8 @@ def export_script(config: TrainConfig, filename: str = "padviz_run.py") -> str:
     task = get_task(config.task)
     if config.task not in _TASKS:
         raise ValueError(f"script export does not cover the task {config.task!r} yet")
+    if config.model == "transformer":
+        return _transformer_script(config, filename)
     header = _HEADER.format(
         title=f"{config.task}: {_CELL_TITLE[config.cell]} trained {config.mode}, "
         "exported from padviz",
@@ -236,6 +239,27 @@ def export_script(config: TrainConfig, filename: str = "padviz_run.py") -> str:
         f"\ntorch.set_num_threads({config.num_threads})\n" if config.num_threads is not None else ""
     )
     return header + threads + _DEVICE_AND_LENGTHS + _TASKS[config.task] + _MODEL_AND_LOOP
+
+
+def _transformer_script(config: TrainConfig, filename: str) -> str:
+    from padviz.core import script_transformer as parts
+
+    task = get_task(config.task)
+    header = parts.HEADER.format(
+        title=f"{config.task}: a causal transformer trained {config.mode}, exported from padviz",
+        date=datetime.date.today().isoformat(),
+        filename=filename,
+        description=task.description,
+        mode_text=parts.MODE_TEXT[config.mode],
+        vocab_size=task.vocab_size,
+        num_classes=task.num_classes,
+        per_token=task.per_token,
+        **parts.header_values(config),
+    )
+    threads = (
+        f"\ntorch.set_num_threads({config.num_threads})\n" if config.num_threads is not None else ""
+    )
+    return header + threads + _DEVICE_AND_LENGTHS + _TASKS[config.task] + parts.MODEL_AND_LOOP
 
 
 def write_script(config: TrainConfig, path: str | Path) -> Path:

@@ -30,7 +30,7 @@ from padviz.core.batch import Batch, BatchError, from_json, to_json
 from padviz.core.curves import Curves, CurvesError
 from padviz.core.errors import PadvizError
 from padviz.core.files import write_text_atomically
-from padviz.core.models import MODES
+from padviz.core.models import ALL_MODES, check_model_mode
 from padviz.core.options import LayoutError, LayoutOptions
 from padviz.core.training import TrainConfig
 
@@ -104,6 +104,8 @@ def from_dict(data: Any) -> Session:
         raise SessionError("training: 'mode' does not belong here; the runs list the modes")
     try:
         config = TrainConfig.from_dict({**training, "mode": runs[0]})
+        for run in runs[1:]:  # every run is a mode of the one model
+            check_model_mode(config.model, run)
         parsed_curves = {run: Curves.from_dict(columns) for run, columns in curves.items()}
     except (CurvesError, ValueError) as exc:
         raise SessionError(
@@ -153,11 +155,11 @@ def _runs(value: Any) -> tuple[str, ...]:
         not isinstance(value, list)
         or not value
         or len(set(map(str, value))) != len(value)
-        or any(run not in MODES for run in value)
+        or any(run not in ALL_MODES for run in value)
     ):
         raise SessionError(
             f"runs must be a non-empty list of distinct modes from "
-            f"{', '.join(MODES)}, got {value!r}"
+            f"{', '.join(ALL_MODES)}, got {value!r}"
         )
     return tuple(value)
 

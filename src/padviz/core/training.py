@@ -1,4 +1,5 @@
-"""Headless LSTM training as a plain generator of compact step records.
+"""Headless training (the recurrent models, or the tiny causal transformer) as a plain generator
+of compact step records.
 
 A Trainer is deterministic in two separate streams:
 - the data: a CPU torch.Generator seeded with `seed`, drawing from the task with the batch-shape
@@ -39,8 +40,9 @@ from padviz.core.limits import (
     MAX_WIDTH,
 )
 from padviz.core.memory import check_training
-from padviz.core.models import RecurrentModel, check_cell, check_mode
+from padviz.core.models import RecurrentModel, check_cell, check_model, check_model_mode
 from padviz.core.options import whole_number
+from padviz.core.row_packing import ALGORITHMS
 from padviz.core.tasks import (
     LENGTH_DISTRIBUTIONS,
     NEXT_TOKEN,
@@ -51,6 +53,8 @@ from padviz.core.tasks import (
     get_task,
     task_names,
 )
+from padviz.core.transformer import MAX_HEADS, POSITIONS, TransformerLM, check_shape
+from padviz.core.transformer_batches import ModelInputs, model_inputs
 
 if TYPE_CHECKING:
     from padviz.core.next_token import NextTokenTask
@@ -102,6 +106,15 @@ class TrainConfig:
     layers: int = 1
     bidirectional: bool = False
     cell: str = "lstm"  # padviz.core.models.CELLS: lstm, gru or rnn (tanh)
+    # "lstm": the recurrent cell above; "transformer": padviz.core.transformer's causal LM, with
+    # embed as its width, hidden as its MLP width, layers blocks of `heads` attention heads
+    model: str = "lstm"
+    heads: int = 2
+    positions: str = "learned"  # the transformer's position embedding: learned or sinusoidal
+    # The packed-rows modes' rows: their length (None: max_len; at least max_len, so no
+    # sequence is cut) and the packing algorithm (padviz.core.row_packing)
+    row_length: int | None = None
+    algorithm: str = "greedy"
     optimizer: str = "adam"
     lr: float = 0.003
     min_len: int = 1
@@ -122,8 +135,13 @@ class TrainConfig:
             raise ConfigError(
                 f"corpus {self.corpus!r} applies to the {NEXT_TOKEN} task only, not {self.task}"
             )
-        check_mode(self.mode)
+        check_model_mode(check_model(self.model), self.mode)
         check_cell(self.cell)
+        _choice("positions", self.positions, POSITIONS)
+        _choice("algorithm", self.algorithm, ALGORITHMS)
+        _int("heads", self.heads, 1, MAX_HEADS)
+        if self.row_length is not None:
+            _int("row_length", self.row_length, 1, MAX_LENGTH)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("length_distribution", self.length_distribution, LENGTH_DISTRIBUTIONS)
         if not isinstance(self.device, str):
@@ -143,7 +161,35 @@ class TrainConfig:
             _int("num_threads", self.num_threads, 1, MAX_THREADS)
         if self.nan_at_step is not None:
             _int("nan_at_step", self.nan_at_step, 1)
+        if self.model == "transformer":
+            self._validate_transformer()
         return self
+
+    def _validate_transformer(self) -> None:
+        if self.task != NEXT_TOKEN and not get_task(self.task).per_token:
+            per_token = [NEXT_TOKEN, *(n for n in task_names() if get_task(n).per_token)]
+            raise ConfigError(
+                f"task {self.task!r} has one target per sequence; the transformer is a "
+                f"per-token language model: choose one of {', '.join(sorted(per_token))}"
+            )
+        if self.bidirectional:
+            raise ConfigError(
+                "bidirectional applies to model 'lstm' only: the transformer is causal"
+            )
+        try:
+            check_shape(self.embed, self.heads, self.positions)
+        except PadvizError as exc:
+            raise ConfigError(str(exc)) from None
+        if self.row_length is not None and self.row_length < self.max_len:
+            raise ConfigError(
+                f"row_length {self.row_length} must be at least max_len {self.max_len}, so that "
+                "every sequence fits in a row"
+            )
+
+    @property
+    def packed_row_length(self) -> int:
+        """The length of the packed-rows modes' rows (and of the learned position table)."""
+        return self.max_len if self.row_length is None else self.row_length
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -188,13 +234,16 @@ class StepRecord:
     ignore_index_loss: float
     accuracy: float
     tokens: int  # real tokens in the batch
-    tokens_per_s: float
+    tokens_per_s: float  # real tokens only, whatever the padding
     # wall time of the whole step: sampling, forward, backward, update. On CUDA the update is
     # queued after the step's one sync, so it lands in the next step's time (steady state holds).
     step_ms: float
     lr: float
     device: str
     memory_mb: float | None  # allocated on CUDA/MPS; resident set of the process on CPU
+    # the share of the token slots the step computed that were padding: 0 when packed (a
+    # PackedSequence holds real tokens only), the row padding when row-packed
+    pad_share: float
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -216,11 +265,22 @@ def task_for(config: TrainConfig) -> Task | NextTokenTask:
     return get_task(config.task)
 
 
-def build_model(config: TrainConfig) -> RecurrentModel:
+def build_model(config: TrainConfig) -> RecurrentModel | TransformerLM:
     """The initial model for a config, on the CPU; the weights depend on (seed, model settings)."""
     task = task_for(config)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
+        if config.model == "transformer":
+            return TransformerLM(
+                vocab_size=task.vocab_size,
+                num_classes=task.num_classes,
+                width=config.embed,
+                heads=config.heads,
+                hidden=config.hidden,
+                layers=config.layers,
+                max_positions=config.packed_row_length,
+                positions=config.positions,
+            )
         return RecurrentModel(
             vocab_size=task.vocab_size,
             num_classes=task.num_classes,
@@ -303,7 +363,7 @@ class Trainer:
         step = self.step_count + 1
         batch = next(self._batches)
         try:
-            values = self._forward_backward(batch, step)
+            values, slots = self._forward_backward(batch, step)
         except torch.cuda.OutOfMemoryError as exc:
             self.optimizer.zero_grad(set_to_none=True)
             if self.device.type == "cuda":
@@ -332,17 +392,41 @@ class Trainer:
             lr=self.lr,
             device=str(self.device),
             memory_mb=_memory_mb(self.device),
+            pad_share=1.0 - tokens / slots,
         )
 
-    def _forward_backward(self, batch: TaskBatch, step: int) -> list[float]:
-        """Forward, all loss variants, backward; one device sync to read the numbers."""
-        tokens = batch.tokens.to(self.device, non_blocking=True)
-        targets = batch.targets.to(self.device, non_blocking=True)
-        if batch.per_token:
-            mask = tokens != PAD_ID
+    def transformer_inputs(self, batch: TaskBatch) -> ModelInputs:
+        """What the transformer is fed for this run's mode (padviz.core.transformer_batches)."""
+        c = self.config
+        return model_inputs(
+            batch.tokens, batch.targets, batch.lengths, c.mode, c.packed_row_length, c.algorithm
+        )
+
+    def _forward_backward(self, batch: TaskBatch, step: int) -> tuple[list[float], int]:
+        """Forward, all loss variants, backward; one device sync to read the numbers. Returns
+        them and the number of token slots computed."""
+        if isinstance(self.model, TransformerLM):
+            inputs = self.transformer_inputs(batch)
+            tokens, targets, mask = (
+                t.to(self.device, non_blocking=True)
+                for t in (inputs.tokens, inputs.targets, inputs.loss_mask)
+            )
+            logits = self.model(
+                tokens,
+                inputs.position_ids.to(self.device, non_blocking=True),
+                inputs.attn_mask.to(self.device, non_blocking=True),
+            )
+            slots = inputs.slots
         else:
-            mask = torch.ones(targets.shape, dtype=torch.bool, device=self.device)
-        logits = self.model(tokens, batch.lengths, self.config.mode)
+            tokens = batch.tokens.to(self.device, non_blocking=True)
+            targets = batch.targets.to(self.device, non_blocking=True)
+            if batch.per_token:
+                mask = tokens != PAD_ID
+            else:
+                mask = torch.ones(targets.shape, dtype=torch.bool, device=self.device)
+            logits = self.model(tokens, batch.lengths, self.config.mode)
+            packed = self.config.mode == "packed"
+            slots = batch.real_tokens if packed else batch.tokens.numel()
         variants = losses.loss_variants(logits, targets, mask)
         loss = variants[self._objective]
         if step == self.config.nan_at_step:
@@ -352,4 +436,4 @@ class Trainer:
         summary = torch.stack(
             [loss.detach()] + [variants[name].detach() for name in losses.VARIANTS]
         )
-        return summary.tolist()
+        return summary.tolist(), slots
