@@ -21,9 +21,12 @@ COLUMNS = (
     ("accuracy", "accuracy", "{:.1%}"),
     ("steps/s", None, "{:.0f}"),
     ("tokens/s", "tokens_per_s", "{:,.0f}"),
+    ("padding", "pad_share", "{:.0%}"),
     ("step ms", "step_ms", "{:.1f}"),
     ("memory MB", "memory_mb", "{:.0f}"),
 )
+# What presentation mode leaves out, so the losses, speed and padding keep readable columns
+COMPACT_HIDDEN = ("steps/s", "step ms", "memory MB")
 
 
 class MetricsTable(QTableWidget):
@@ -43,9 +46,16 @@ class MetricsTable(QTableWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.setToolTip(
             "accuracy: share of real tokens (or sequences) predicted right; steps/s: wall-clock "
-            "rate of the run; tokens/s and step ms: one step of the run alone; memory: on the "
-            "device (resident memory of the worker on the CPU)"
+            "rate of the run; tokens/s (real tokens only) and step ms: one step of the run "
+            "alone; padding: the share of the token slots the step computed that were padding "
+            "(what packing saves); memory: on the device (resident memory of the worker on the "
+            "CPU)"
         )
+
+    def set_compact(self, on: bool) -> None:
+        """Hide the COMPACT_HIDDEN columns (presentation) or show every column."""
+        for col, (name, _, _) in enumerate(COLUMNS):
+            self.setColumnHidden(col, on and name in COMPACT_HIDDEN)
 
     def show_runs(self, labels: Sequence[str], colors: Sequence[str]) -> None:
         self.setRowCount(len(labels))

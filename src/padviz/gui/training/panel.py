@@ -42,7 +42,14 @@ from padviz.gui.training.controller import RunState, TrainingController
 from padviz.gui.training.hidden_view import HiddenStateView
 from padviz.gui.training.metrics import MetricsTable
 from padviz.gui.training.plots import LossPlot
-from padviz.gui.training.settings_form import RUN_DASHED, RUN_LABELS, SettingsForm, run_color
+from padviz.gui.training.settings_form import (
+    CONTAMINATED_NOTE,
+    CONTAMINATED_RUN,
+    RUN_DASHED,
+    RUN_LABELS,
+    SettingsForm,
+    run_color,
+)
 
 if TYPE_CHECKING:
     from padviz.core.sessions import Session
@@ -134,6 +141,10 @@ class TrainingPanel(QWidget):
         self.plots = (self.masked_plot, self.unmasked_plot)
         self._dirty: dict[LossPlot, set[int]] = {plot: set() for plot in self.plots}
         self.metrics = MetricsTable()
+        # what the cross-contaminated transformer run's loss is (shown while it is on screen)
+        self.contamination_note = QLabel(objectName="contaminationNote", wordWrap=True)
+        self.contamination_note.setVisible(False)
+        self._truth_applies = True  # the model on screen is recurrent: the truth view is its
         self.hidden_view = HiddenStateView()
 
         self._build_layout()
@@ -191,6 +202,7 @@ class TrainingPanel(QWidget):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(view_bar)
         top_layout.addWidget(self.plots_box, 1)
+        top_layout.addWidget(self.contamination_note)
         top_layout.addWidget(self.metrics)
         self.views_splitter = QSplitter(Qt.Orientation.Vertical)
         self.views_splitter.addWidget(top)
@@ -340,6 +352,7 @@ class TrainingPanel(QWidget):
         for widget in (self._smoothing_title, self.smoothing_slider, self.smoothing_label):
             widget.setVisible(not on)
         self.log_y_box.setVisible(not on)
+        self.metrics.set_compact(on)
         self._show_secondaries()
 
     def show_secondary(self, names: Sequence[str]) -> None:
@@ -348,8 +361,19 @@ class TrainingPanel(QWidget):
         self._called_out = frozenset(names)
         self._show_secondaries()
 
+    def _recurrent_shown(self) -> bool:
+        """Whether the runs on screen (or, with none, the form) are of a recurrent model: the
+        hidden-state truth view is theirs (a transformer keeps no hidden state)."""
+        c = self.controller
+        if c.configs and c.state is not RunState.IDLE:
+            return c.configs[0].get("model", "lstm") == "lstm"
+        return not self.form.filled or self.form.model() == "lstm"
+
     def _show_secondaries(self) -> None:
-        truth = not self._presenting or "hiddenStateView" in self._called_out
+        self._truth_applies = self._recurrent_shown()
+        truth = self._truth_applies and (
+            not self._presenting or "hiddenStateView" in self._called_out
+        )
         self.hidden_view.setVisible(truth)
         if not truth:
             return
@@ -393,6 +417,9 @@ class TrainingPanel(QWidget):
             plot.set_runs(labels, colors, self.controller.curves, dashed)
         self.metrics.show_runs(labels, colors)
         self.hidden_view.set_runs(labels)
+        self._show_contamination_note()
+        if self._recurrent_shown() != self._truth_applies:
+            self._show_secondaries()
         self._show_faults()
         self.resultsChanged.emit(False)
 
@@ -418,6 +445,19 @@ class TrainingPanel(QWidget):
             self.metrics.refresh(self.controller.curves, self.controller.steps_per_s)
             self._update_progress()
             self.resultsChanged.emit(self.controller.state is RunState.RUNNING)
+
+    def _show_contamination_note(self) -> None:
+        runs = self.controller.runs or self.form.runs()
+        shown = CONTAMINATED_RUN in runs
+        if shown:
+            # colours in the text, not a style sheet: a styled label keeps its font when
+            # presentation mode scales the application's
+            self.contamination_note.setText(
+                f"<span style='color:{run_color(CONTAMINATED_RUN)}'>■</span> "
+                f"<span style='color:{current_theme().muted}'>"
+                f"<b>{RUN_LABELS[CONTAMINATED_RUN]}</b>: {CONTAMINATED_NOTE}</span>"
+            )
+        self.contamination_note.setVisible(shown)
 
     def _show_faults(self) -> None:
         faults = self.controller.faults
@@ -460,6 +500,10 @@ class TrainingPanel(QWidget):
 
     def _form_changed(self) -> None:
         self._state_changed(self.controller.state.value)
+        if self._recurrent_shown() != self._truth_applies:
+            self._show_secondaries()
+        if not self.controller.runs:
+            self._show_contamination_note()
 
     def apply_theme(self, theme: Theme) -> None:
         for plot in self.plots:
@@ -493,6 +537,8 @@ class TrainingPanel(QWidget):
             self._hidden_stale = True
             return
         self._hidden_stale = False
+        if not self._recurrent_shown():
+            return
         run = self.hidden_view.weights_run()
         c = self.controller
         if run is not None and run < len(c.configs) and c.state is not RunState.IDLE:
@@ -562,7 +608,7 @@ class TrainingPanel(QWidget):
         if c.configs:
             runs, base = tuple(c.runs), dict(c.configs[0])
         else:
-            runs = tuple(self.form.runs()) or ("packed",)
+            runs = tuple(self.form.runs()) or (self.form.default_run(),)
             base = {**self.form.base_config(), "mode": runs[0]}
         return Session(
             batch=self.state.batch,

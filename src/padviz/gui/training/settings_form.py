@@ -1,5 +1,8 @@
 """The training settings: task, model, optimizer, data, seed, device and which runs to train.
 
+The model combo picks the recurrent network (its cell below) or the tiny causal transformer;
+each has its own modes, so the run boxes, and the settings shown, follow it.
+
 The choices (tasks, modes, optimizers, length distributions, devices) and the defaults come
 from padviz.core; those modules import torch, so the form fills in once torch is loaded
 (padviz.gui.torch_loader), disabled until then. The core validates the config a run gets.
@@ -26,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_WIDTH
-from padviz.core.options import CELL_NAMES
+from padviz.core.options import CELL_NAMES, MODEL_NAMES
 from padviz.gui.spin_boxes import spin_box
 from padviz.gui.theme import current_theme
 from padviz.gui.torch_loader import torch_loader
@@ -36,19 +39,39 @@ NEXT_TOKEN_HELP = (
     "target after each sequence's last token is an end-of-sequence id)"
 )
 CELL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN (tanh)"}
+MODEL_LABELS = {"lstm": "recurrent (cell below)", "transformer": "transformer (causal LM)"}
 RUN_LABELS = {
     "padded-unmasked": "padded, unmasked loss",
     "padded-masked": "padded, masked loss",
     "packed": "packed",
+    "padded": "padded",
+    "packed-rows": "packed rows",
+    "packed-rows-unmasked": "rows, no mask *",  # * the panel's note: not comparable
 }
-# One colour per run, the same in every plot: theme.series[RUN_COLOR_INDEX[mode]].
-RUN_COLOR_INDEX = {"padded-masked": 0, "padded-unmasked": 1, "packed": 2}
+# The run whose loss is not comparable (it sees other sequences' tokens): the panel says so.
+CONTAMINATED_RUN = "packed-rows-unmasked"
+# One colour per run, the same in every plot: theme.series[RUN_COLOR_INDEX[mode]]; the
+# transformer's runs take the colours of their recurrent counterparts (right, wrong, packed).
+RUN_COLOR_INDEX = {
+    "padded-masked": 0,
+    "padded-unmasked": 1,
+    "packed": 2,
+    "padded": 0,
+    CONTAMINATED_RUN: 1,
+    "packed-rows": 2,
+}
 LOCKED_HINT = "Settings are locked while a training runs or is paused: Stop to change them."
+CONTAMINATED_NOTE = (
+    "its loss is not comparable with the others: without the document (block-diagonal) mask "
+    "each sequence attends to the sequences before it in its row, and its positions run on, "
+    "so it sees other sequences' tokens."
+)
 
 
 # Packed is dashed: right-padded, masked and unidirectional, the padded run computes the same
 # numbers as packing, and its line must still show under the packed one.
-RUN_DASHED = frozenset(("packed",))
+# Likewise packed-rows: with the document mask it computes what the padded transformer does.
+RUN_DASHED = frozenset(("packed", "packed-rows"))
 
 
 def run_color(mode: str) -> str:
@@ -88,6 +111,30 @@ class SettingsForm(QWidget):
             "The recurrent cell: an LSTM keeps a cell state c beside h; a GRU and a plain tanh "
             "RNN keep only h. Padding and packing work the same for all three."
         )
+        self.model_combo = QComboBox(objectName="modelCombo")
+        for model in MODEL_NAMES:
+            self.model_combo.addItem(MODEL_LABELS[model], model)
+        self.model_combo.setToolTip(
+            "The recurrent network (LSTM, GRU or RNN: padded or packed), or a tiny causal "
+            "transformer language model (padded, or row-packed with and without the document "
+            "mask). Each model has its own runs."
+        )
+        self.heads_spin = spin_box(1, MAX_WIDTH, 2, "headsSpin")
+        self.heads_spin.setToolTip("Attention heads; they must divide the embedding size")
+        self.positions_combo = QComboBox(objectName="positionsCombo")
+        self.positions_combo.setToolTip(
+            "Position embedding, looked up by position id: learned, or the fixed sinusoidal table"
+        )
+        self.row_length_spin = spin_box(0, MAX_LENGTH, 0, "rowLengthSpin")
+        self.row_length_spin.setSpecialValueText("max length")
+        self.row_length_spin.setToolTip(
+            "The packed rows' length (at least the max length, so every sequence fits a row)"
+        )
+        self.algorithm_combo = QComboBox(objectName="packingAlgorithmCombo")
+        self.algorithm_combo.setToolTip(
+            "greedy: sequences in the given order, a new row when the next does not fit; "
+            "ffd: longest first, each into the first row with room"
+        )
         self.embed_spin = spin_box(1, MAX_WIDTH, 1, "embedSpin")
         self.hidden_spin = spin_box(1, MAX_WIDTH, 1, "hiddenSpin")
         self.layers_spin = spin_box(1, MAX_LAYERS, 1, "layersSpin")
@@ -108,12 +155,25 @@ class SettingsForm(QWidget):
         self._runs_layout = QVBoxLayout(runs)
         model = QGroupBox("Model and optimizer")
         model_form = QFormLayout(model)
+        model_form.addRow("model", self.model_combo)
         model_form.addRow("cell", self.cell_combo)
         model_form.addRow("embedding", self.embed_spin)
         model_form.addRow("hidden", self.hidden_spin)
         model_form.addRow("layers", self.layers_spin)
         model_form.addRow("", self.bidirectional_box)
+        model_form.addRow("heads", self.heads_spin)
+        model_form.addRow("positions", self.positions_combo)
+        model_form.addRow("row length", self.row_length_spin)
+        model_form.addRow("packing", self.algorithm_combo)
         model_form.addRow("optimizer", self.optimizer_combo)
+        self._model_form = model_form
+        self._recurrent_rows: list[QWidget] = [self.cell_combo, self.bidirectional_box]
+        self._transformer_rows: list[QWidget] = [
+            self.heads_spin,
+            self.positions_combo,
+            self.row_length_spin,
+            self.algorithm_combo,
+        ]
         data = QGroupBox("Data and run")
         data_form = QFormLayout(data)
         data_form.addRow("task", self.task_combo)
@@ -143,7 +203,10 @@ class SettingsForm(QWidget):
         self.max_len_spin.valueChanged.connect(
             lambda v: self.min_len_spin.setValue(min(v, self.min_len_spin.value()))
         )
+        self.model_combo.currentIndexChanged.connect(self._show_model)
         for spin in (
+            self.heads_spin,
+            self.row_length_spin,
             self.embed_spin,
             self.hidden_spin,
             self.layers_spin,
@@ -158,6 +221,9 @@ class SettingsForm(QWidget):
             self.task_combo,
             self.corpus_combo,
             self.cell_combo,
+            self.model_combo,
+            self.positions_combo,
+            self.algorithm_combo,
             self.optimizer_combo,
             self.distribution_combo,
             self.device_combo,
@@ -176,9 +242,11 @@ class SettingsForm(QWidget):
         from padviz.core.corpus import BUILTINS
         from padviz.core.corpus_source import builtin_spec
         from padviz.core.devices import available_devices
-        from padviz.core.models import MODES
+        from padviz.core.models import ALL_MODES
+        from padviz.core.row_packing import ALGORITHMS
         from padviz.core.tasks import LENGTH_DISTRIBUTIONS, NEXT_TOKEN, TASKS
         from padviz.core.training import OPTIMIZERS, TrainConfig
+        from padviz.core.transformer import MAX_HEADS, POSITIONS
 
         descriptions = {name: task.description for name, task in TASKS.items()}
         descriptions[NEXT_TOKEN] = NEXT_TOKEN_HELP
@@ -188,12 +256,19 @@ class SettingsForm(QWidget):
                 self.task_combo.count() - 1, description, Qt.ItemDataRole.ToolTipRole
             )
         self.corpus_combo.addItem("Python's docs (built in)", builtin_spec(BUILTINS[0]))
-        for mode in MODES:
+        self._per_token = {name for name, task in TASKS.items() if task.per_token} | {NEXT_TOKEN}
+        self._first_per_token = next(name for name, task in TASKS.items() if task.per_token)
+        for mode in ALL_MODES:
             box = QCheckBox(RUN_LABELS.get(mode, mode), objectName=f"run_{mode}")
             box.setChecked(True)
             box.toggled.connect(self.changed)
             self.run_boxes[mode] = box
             self._runs_layout.addWidget(box)
+        if CONTAMINATED_RUN in self.run_boxes:
+            self.run_boxes[CONTAMINATED_RUN].setToolTip(CONTAMINATED_NOTE)
+        self.heads_spin.setMaximum(MAX_HEADS)
+        self.positions_combo.addItems(list(POSITIONS))
+        self.algorithm_combo.addItems(list(ALGORITHMS))
         self.optimizer_combo.addItems(list(OPTIMIZERS))
         self.distribution_combo.addItems(list(LENGTH_DISTRIBUTIONS))
         for device in available_devices():
@@ -202,6 +277,7 @@ class SettingsForm(QWidget):
         self.device_combo.setCurrentIndex(1 if self.device_combo.count() > 1 else 0)
         defaults = TrainConfig()
         for spin, value in (
+            (self.heads_spin, defaults.heads),
             (self.embed_spin, defaults.embed),
             (self.hidden_spin, defaults.hidden),
             (self.layers_spin, defaults.layers),
@@ -215,16 +291,28 @@ class SettingsForm(QWidget):
         self.bidirectional_box.setChecked(defaults.bidirectional)
         self._extra["lr"] = defaults.lr
         self._show_task_help()
+        self._show_model()
         self.setEnabled(True)
         self.filledIn.emit()
         self.changed.emit()
 
     # -- reading and writing ---------------------------------------------------------------
     def runs(self) -> list[str]:
-        return [mode for mode, box in self.run_boxes.items() if box.isChecked()]
+        """The chosen runs of the chosen model."""
+        return [mode for mode in self.model_modes() if self.run_boxes[mode].isChecked()]
+
+    def model(self) -> str:
+        return str(self.model_combo.currentData())
+
+    def model_modes(self) -> list[str]:
+        """The modes (runs) the chosen model trains in, in the order the core lists them."""
+        from padviz.core.models import MODEL_MODES
+
+        return list(MODEL_MODES[self.model()]) if self.filled else []
 
     def base_config(self) -> dict[str, Any]:
         """TrainConfig fields (no mode) as the form shows them."""
+        transformer = self.model() == "transformer"
         return {
             "task": self.task_combo.currentData(),
             "corpus": self.corpus_combo.currentData() if self._next_token() else None,
@@ -235,8 +323,13 @@ class SettingsForm(QWidget):
             "embed": self.embed_spin.value(),
             "hidden": self.hidden_spin.value(),
             "layers": self.layers_spin.value(),
-            "bidirectional": self.bidirectional_box.isChecked(),
+            "bidirectional": self.bidirectional_box.isChecked() and not transformer,
             "cell": self.cell_combo.currentData(),
+            "model": self.model(),
+            "heads": self.heads_spin.value(),
+            "positions": self.positions_combo.currentText(),
+            "row_length": self.row_length_spin.value() or None,
+            "algorithm": self.algorithm_combo.currentText(),
             "optimizer": self.optimizer_combo.currentText(),
             "min_len": self.min_len_spin.value(),
             "max_len": self.max_len_spin.value(),
@@ -262,6 +355,10 @@ class SettingsForm(QWidget):
             self.add_corpus(config["corpus"])
         self._set_combo(self.optimizer_combo, config["optimizer"])
         self._set_combo(self.cell_combo, config.get("cell", "lstm"))
+        self._set_combo(self.model_combo, config.get("model", "lstm"))
+        self._set_combo(self.positions_combo, config.get("positions", "learned"))
+        self._set_combo(self.algorithm_combo, config.get("algorithm", "greedy"))
+        self.row_length_spin.setValue(min(int(config.get("row_length") or 0), MAX_LENGTH))
         self._set_combo(self.distribution_combo, config["length_distribution"])
         if self.device_combo.findData(config["device"]) >= 0:
             self._set_combo(self.device_combo, config["device"])
@@ -279,7 +376,10 @@ class SettingsForm(QWidget):
             ("seed", self.seed_spin),
             ("max_len", self.max_len_spin),
             ("min_len", self.min_len_spin),
+            ("heads", self.heads_spin),
         ):
+            if name not in config:  # a config from before the setting existed
+                continue
             value = int(config[name])
             spin.setValue(min(max(value, spin.minimum()), spin.maximum()))  # Qt's are int32
             if spin.value() != value:
@@ -307,6 +407,30 @@ class SettingsForm(QWidget):
         if index < 0:
             raise ValueError(f"{value!r} is not offered by {combo.objectName()}")
         combo.setCurrentIndex(index)
+
+    def _show_model(self) -> None:
+        """Show the chosen model's settings and runs (all of them checked: a comparison); the
+        transformer takes per-token tasks only, so the others are greyed out for it."""
+        if not self.filled:
+            return
+        transformer = self.model() == "transformer"
+        for widget in self._recurrent_rows:
+            self._model_form.setRowVisible(widget, not transformer)
+        for widget in self._transformer_rows:
+            self._model_form.setRowVisible(widget, transformer)
+        wanted = self.model_modes()
+        for mode, box in self.run_boxes.items():
+            box.setVisible(mode in wanted)
+        tasks = self.task_combo.model()
+        for row in range(self.task_combo.count()):
+            item = tasks.item(row)  # a QStandardItemModel's
+            item.setEnabled(not transformer or self.task_combo.itemData(row) in self._per_token)
+        if transformer and self.task_combo.currentData() not in self._per_token:
+            self._set_combo(self.task_combo, self._first_per_token)
+
+    def default_run(self) -> str:
+        """The run a session of no chosen run is saved with: the model's last (packed) one."""
+        return self.model_modes()[-1]
 
     def _show_task_help(self) -> None:
         self.task_help.setText(self.task_combo.currentData(Qt.ItemDataRole.ToolTipRole) or "")
