@@ -30,6 +30,7 @@ COMMANDS = (
     "slides",
     "lessons",
     "mistakes",
+    "worker",
 )
 
 

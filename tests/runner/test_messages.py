@@ -13,6 +13,7 @@ from padviz.core.curves import CURVE_FIELDS
 from padviz.runner import messages
 from padviz.runner.messages import (
     Acked,
+    Begin,
     BenchDone,
     BenchRefused,
     Command,
@@ -23,11 +24,17 @@ from padviz.runner.messages import (
     Died,
     Fault,
     Finished,
+    Hello,
     HiddenAnswer,
+    Lost,
     Pause,
+    Ping,
+    Pong,
     Progress,
+    ProtocolError,
     Quit,
     Records,
+    RemoteDevice,
     Report,
     RequestHidden,
     Run,
@@ -63,6 +70,12 @@ EXAMPLES = [
     Progress(0.5, {"pad_ratio": 0.2}),
     BenchDone({"rows": [], "interrupted": True}),
     BenchRefused("hidden 0 must be a whole number >= 1"),
+    Hello(1, "0.1.0", "2.13.0", "gpu1", (RemoteDevice("cuda:0", "NVIDIA H200", 143000.0),)),
+    Begin(1, "0.1.0", "bench", {"device": "cuda", "pad_ratios": [0.0, 0.5]}),
+    Ping(4),
+    Pong(4),
+    ProtocolError("line ignored: a line that is not JSON"),
+    Lost(255, "the connection to gpu1 was lost (exit code 255)"),
 ]
 
 

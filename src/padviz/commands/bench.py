@@ -5,16 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TextIO
 
 from padviz.commands.arg_types import whole_number_arg
 from padviz.commands.corpus_flags import ReadLine, add_corpus_flags, corpus_spec
+from padviz.commands.remote_run import (
+    RemoteRunError,
+    add_remote_flags,
+    bench_remotely,
+    remote_from_args,
+)
 from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
 from padviz.core.options import CELL_NAMES
 
 if TYPE_CHECKING:
-    from padviz.core.bench import BenchConfig, BenchResult, BenchRow
+    from padviz.core.bench import BenchConfig
 
 SIZE_OPTIONS = (
     "cell",
@@ -96,6 +103,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="CPU threads for torch (default: torch's choice)",
     )
+    add_remote_flags(p)
 
 
 def config_from_args(args: argparse.Namespace) -> BenchConfig:
@@ -118,7 +126,8 @@ class ProgressBar:
         self.rows_done = 0
         self.shown: tuple[int, int] | None = None
 
-    def __call__(self, row: BenchRow | None, fraction: float) -> None:
+    def __call__(self, row: object | None, fraction: float) -> None:
+        """After each round: `row` (a BenchRow, or its dict from a remote) when one is done."""
         if row is not None:
             self.rows_done += 1
         state = (round(fraction * 100), self.rows_done)
@@ -145,54 +154,54 @@ COLUMNS = (
 )
 
 
-def setup_lines(result: BenchResult) -> list[str]:
-    """What was measured: device, model, pool and how each strategy batches it."""
-    import torch
-
-    c = result.config
+def setup_lines(result: Mapping[str, Any]) -> list[str]:
+    """What was measured (BenchResult.to_dict(), here or remote): device, model, pool and how
+    each strategy batches it."""
+    c = result
     device = (
-        f"device: {result.device_name}, torch {torch.__version__}; {c.cell.upper()} hidden "
-        f"{c.hidden}, {c.features} features, max len T = {c.max_len}"
+        f"device: {c['device_name']}, torch {c['torch']}; {c['cell'].upper()} hidden "
+        f"{c['hidden']}, {c['features']} features, max len T = {c['max_len']}"
     )
     where = (
-        f"drawn from the lengths of {c.corpus} (clipped to T; target = the whole corpus's pad "
-        "ratio at T)"
-        if c.corpus is not None
+        f"drawn from the lengths of {c['corpus']} (clipped to T; target = the whole corpus's "
+        "pad ratio at T)"
+        if c["corpus"] is not None
         else "per pad ratio"
     )
     pool = (
-        f"{where}: a pool of {c.batch_size * c.buckets} sequences = {c.buckets} "
-        f"batches of {c.batch_size}; ms to train on the whole pool ({c.buckets} steps), "
-        f"median +- IQR of {c.reps} pools after {c.warmup} warm-up"
+        f"{where}: a pool of {c['batch_size'] * c['buckets']} sequences = {c['buckets']} "
+        f"batches of {c['batch_size']}; ms to train on the whole pool ({c['buckets']} steps), "
+        f"median +- IQR of {c['reps']} pools after {c['warmup']} warm-up"
     )
     strategies = (
-        f"padded: random batches, each padded to T = {c.max_len} (fixed shape); "
+        f"padded: random batches, each padded to T = {c['max_len']} (fixed shape); "
         "packed: the same batches, packed; bucketed: the pool sorted by length, "
         "each batch padded to its own longest"
     )
     return [device, pool, strategies]
 
 
-def format_table(result: BenchResult) -> str:
-    """The setup, one line per pad ratio (median +- IQR in ms) and the recommendation."""
+def format_table(result: Mapping[str, Any]) -> str:
+    """The setup, one line per pad ratio (median +- IQR in ms) and the recommendation, from
+    BenchResult.to_dict()."""
     lines = [*setup_lines(result), " ".join(f"{name:>{width}}" for name, width in COLUMNS)]
-    for row in result.rows:
+    for row in result["rows"]:
         timings = [
-            f"{row.timings[s].median_ms:.2f} +-{row.timings[s].iqr_ms:5.2f}"
+            f"{row[f'{s}_ms']:.2f} +-{row[f'{s}_iqr_ms']:5.2f}"
             for s in ("padded", "packed", "bucketed")
         ]
         cells = [
-            f"{row.target_pad_ratio:.2f}",
-            f"{row.pad_ratio:.2f}",
+            f"{row['target_pad_ratio']:.2f}",
+            f"{row['pad_ratio']:.2f}",
             *timings,
-            f"{row.packed_over_padded:.2f}",
-            f"{row.bucketed_over_padded:.2f}",
-            f"{row.ideal:.2f}",
+            f"{row['packed_over_padded']:.2f}",
+            f"{row['bucketed_over_padded']:.2f}",
+            f"{row['ideal']:.2f}",
         ]
         lines.append(
             " ".join(f"{cell:>{width}}" for cell, (_, width) in zip(cells, COLUMNS, strict=False))
         )
-    lines.append(result.recommendation)
+    lines.append(result["recommendation"])
     return "\n".join(lines)
 
 
@@ -201,16 +210,24 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     config.validate()
-    reading = None if config.corpus is None else ReadLine(config.corpus)
+    remote = remote_from_args(args)
+    reading = None if config.corpus is None or remote is not None else ReadLine(config.corpus)
     bar = ProgressBar(sys.stderr, config.row_count)
     try:
-        result = measure(config, progress=bar, reading=reading)
+        if remote is not None:
+            result = bench_remotely(config, remote, bar)
+        else:
+            result = measure(config, progress=bar, reading=reading).to_dict()
+    except RemoteRunError as exc:  # the connection, not the settings: exit 1
+        bar.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
         if reading is not None:
             reading.close()
         bar.close()
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print(json.dumps(result, indent=2))
     else:
         print(format_table(result))
     return 0

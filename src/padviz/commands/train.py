@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from padviz.commands.corpus_flags import add_corpus_flags, corpus_spec, with_read_progress
+from padviz.commands.remote_run import add_remote_flags, remote_from_args, train_remotely
 from padviz.commands.status_line import StatusLine
 from padviz.core.devices import DEVICE_METAVAR
 from padviz.core.errors import PadvizError
@@ -89,6 +90,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="how lengths are drawn (default: uniform)",
     )
     p.add_argument("--threads", dest="num_threads", type=int, metavar="N", help="torch CPU threads")
+    add_remote_flags(p)
 
 
 # options that, when given, override the TrainConfig field of the same name
@@ -139,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         mode=args.mode, steps=args.steps, device=args.device, seed=args.seed, **chosen
     ).validate()
+    remote = remote_from_args(args)
+    if remote is not None:  # the remote reads the corpus (a file: at that path there)
+        return train_remotely(config, remote, args.csv)
     if corpus is not None:  # read it with a progress line; the trainer reuses the read
         with_read_progress(corpus, partial(next_token_task, corpus))
     trainer = Trainer(config)

@@ -8,16 +8,24 @@ from typing import Any
 from padviz.runner.bench_worker import serve
 from padviz.runner.messages import Report, StopMeasuring
 from padviz.runner.process import WorkerHandle
+from padviz.runner.remote import RemoteHandle, RemoteTarget, begin
 
 
 class BenchClient:
-    """Starts one measurement in a worker process; poll() for its reports."""
+    """Starts one measurement in a worker process, here or (`remote`) on another machine;
+    poll() for its reports."""
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        config = dict(config)
-        if "pad_ratios" in config:
-            config["pad_ratios"] = tuple(config["pad_ratios"])
-        self._worker = WorkerHandle(serve, config, name="padviz-bench")
+    def __init__(self, config: Mapping[str, Any], remote: RemoteTarget | None = None) -> None:
+        self._worker: WorkerHandle | RemoteHandle = (
+            WorkerHandle(serve, dict(config), name="padviz-bench")
+            if remote is None
+            else RemoteHandle(remote, begin("bench", dict(config)))
+        )
+
+    @property
+    def remote(self) -> RemoteHandle | None:
+        """The remote worker's handle (its target, Hello and latency); None for a local one."""
+        return self._worker if isinstance(self._worker, RemoteHandle) else None
 
     @property
     def alive(self) -> bool:

@@ -9,7 +9,6 @@ waits for Quit, so every worker ends the same way.
 
 from __future__ import annotations
 
-from multiprocessing.connection import Connection
 from typing import Any
 
 from padviz.runner.messages import (
@@ -23,10 +22,10 @@ from padviz.runner.messages import (
     Sync,
     Synced,
 )
-from padviz.runner.process import run_worker
+from padviz.runner.process import Channel, run_worker
 
 
-def serve(conn: Connection, config: dict[str, Any]) -> None:
+def serve(conn: Channel, config: dict[str, Any]) -> None:
     """The worker's entry point (runs in the child process)."""
 
     def body() -> None:
@@ -38,7 +37,7 @@ def serve(conn: Connection, config: dict[str, Any]) -> None:
     run_worker(conn, body)
 
 
-def _handle(conn: Connection, command: Command) -> bool:
+def _handle(conn: Channel, command: Command) -> bool:
     """Answer one command outside a measurement; False means quit."""
     match command:
         case Quit():
@@ -52,7 +51,7 @@ def _handle(conn: Connection, command: Command) -> bool:
     return True
 
 
-def _measure(conn: Connection, config: dict[str, Any]) -> Command | None:
+def _measure(conn: Channel, config: dict[str, Any]) -> Command | None:
     """Measure and send the answer; returns the StopMeasuring or Quit that ended it early."""
     from padviz.core.bench import BenchConfig, measure
     from padviz.core.errors import PadvizError
@@ -72,6 +71,8 @@ def _measure(conn: Connection, config: dict[str, Any]) -> Command | None:
         conn.send(Progress(fraction, None if row is None else row.to_dict()))
 
     try:
+        if "pad_ratios" in config:  # a list after JSON (the stdio transport) or from a caller
+            config = {**config, "pad_ratios": tuple(config["pad_ratios"])}
         bench_config = BenchConfig(**config)
         bench_config.validate()
         result = measure(bench_config, progress, should_stop)

@@ -41,6 +41,28 @@ reads commands between rounds)
     Progress(fraction, row)         after every round; row is the finished pad ratio or None
     BenchDone(result)               BenchResult.to_dict(); then the worker waits for Quit
     BenchRefused(message)           a setting the core refused; then it waits for Quit
+
+The stdio transport (`padviz worker --stdio`, padviz.runner.stdio_worker; the parent's side is
+padviz.runner.remote). The same messages travel as one JSON object per line on the worker's
+stdin (Commands) and stdout (Reports): {"type": "<class name>", <field>: <value>, ...}, every
+field present, nothing else; tuples as arrays, numpy arrays as {"dtype", "shape", "data"
+(base64)}. padviz.runner.json_codec checks each line against its dataclass (names, types,
+sizes) before anything is done with it; no pickle, nothing is ever executed or imported.
+    Hello(protocol, padviz_version, torch_version, hostname, devices)
+                                    the worker's first line, once torch is loaded
+    Begin(protocol, padviz_version, role, bench_config)
+                                    the parent's first command: role "training" (then the
+                                    training worker's protocol) or "bench" (a BenchConfig dict,
+                                    then the bench worker's); Quit instead ends a probe
+    Ping(token) -> Pong(token)      answered at once, between or during steps: the latency
+    ProtocolError(message)          a line the worker could not take (malformed, unknown,
+                                    oversized, out of turn); it carries on. After a Begin of
+                                    another protocol it ends (exit code 3).
+    Lost(exitcode, message)         made by the parent's RemoteHandle, never sent (a Died):
+                                    the connection could not start, spoke another protocol or
+                                    ended without being asked; the message has the remote's
+                                    stderr
+  Closing the worker's stdin ends it, as Quit does.
 """
 
 from __future__ import annotations
@@ -219,4 +241,55 @@ class BenchDone(Report):
 
 @dataclass(frozen=True)
 class BenchRefused(Report):
+    message: str
+
+
+# -- the stdio transport (padviz worker --stdio) -------------------------------------------------
+
+PROTOCOL_VERSION = 1  # raise it with every change to a message a remote worker exchanges
+
+
+@dataclass(frozen=True)
+class RemoteDevice:
+    """A device of the remote machine: padviz.core.devices' id and name, and its memory."""
+
+    id: str
+    name: str
+    memory_mb: float | None  # the GPU's total memory, or the machine's RAM for the CPU
+
+
+@dataclass(frozen=True)
+class Hello(Report):
+    protocol: int
+    padviz_version: str
+    torch_version: str
+    hostname: str
+    devices: tuple[RemoteDevice, ...]
+
+
+@dataclass(frozen=True)
+class Begin(Command):
+    protocol: int
+    padviz_version: str
+    role: str  # "training" or "bench"
+    bench_config: dict[str, Any] | None  # the bench's BenchConfig dict; None for training
+
+
+@dataclass(frozen=True)
+class Ping(Command):
+    token: int
+
+
+@dataclass(frozen=True)
+class Pong(Report):
+    token: int
+
+
+@dataclass(frozen=True)
+class ProtocolError(Report):
+    message: str
+
+
+@dataclass(frozen=True)
+class Lost(Died):
     message: str

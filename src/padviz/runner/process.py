@@ -21,15 +21,27 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 from padviz.runner.messages import Command, Crash, Died, Quit, Report, Sync
 
 MAX_MESSAGES_PER_POLL = 5000  # keeps one poll() short even if a worker floods the pipe
 
 
-def run_worker(conn: Connection, body: Callable[[], None]) -> None:
+class Channel(Protocol):
+    """A worker's end of its link to the parent: a multiprocessing Connection, or the stdio
+    transport's lines (padviz.runner.stdio_worker)."""
+
+    def send(self, obj: Any) -> None: ...
+
+    def recv(self) -> Any: ...
+
+    def poll(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+def run_worker(conn: Channel, body: Callable[[], None]) -> None:
     """Run a worker's `body` in the child: report any failure as Crash(traceback), and once
     the body returns (asked to quit, everything sent) exit at once, skipping the interpreter's
     teardown (about a second with torch loaded) so closing the window is quick."""

@@ -22,16 +22,27 @@ from padviz.runner.messages import (
     Step,
 )
 from padviz.runner.process import WorkerHandle
+from padviz.runner.remote import RemoteHandle, RemoteTarget, begin
 from padviz.runner.training_worker import serve
 
 
 class TrainingClient:
-    """Starts a training worker process at once; it imports torch in the background."""
+    """Starts a training worker process at once, here or (`remote`) on another machine; it
+    imports torch in the background."""
 
-    def __init__(self, threads: int | None = None) -> None:
-        self._worker = WorkerHandle(serve, threads, name="padviz-training")
+    def __init__(self, threads: int | None = None, remote: RemoteTarget | None = None) -> None:
+        self._worker: WorkerHandle | RemoteHandle = (
+            WorkerHandle(serve, threads, name="padviz-training")
+            if remote is None
+            else RemoteHandle(remote, begin("training"))
+        )
         self.generation = 0
         self._request_ids = itertools.count(1)
+
+    @property
+    def remote(self) -> RemoteHandle | None:
+        """The remote worker's handle (its target, Hello and latency); None for a local one."""
+        return self._worker if isinstance(self._worker, RemoteHandle) else None
 
     @property
     def alive(self) -> bool:

@@ -13,7 +13,6 @@ command is acknowledged once handled, so a caller can tell "paused" from "not ye
 from __future__ import annotations
 
 import time
-from multiprocessing.connection import Connection
 from typing import Any
 
 from padviz.core.curves import CURVE_FIELDS
@@ -37,11 +36,11 @@ from padviz.runner.messages import (
     Sync,
     Synced,
 )
-from padviz.runner.process import run_worker
+from padviz.runner.process import Channel, run_worker
 from padviz.runner.rate import RateMeter
 
 
-def serve(conn: Connection, threads: int | None = None) -> None:
+def serve(conn: Channel, threads: int | None = None) -> None:
     """The worker's entry point (runs in the child process)."""
 
     def body() -> None:
@@ -63,7 +62,7 @@ def _warm_up() -> None:
 
 
 class _TrainingLoop:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Channel) -> None:
         self.conn = conn
         self.generation = 0
         self.trainers: list[Any] = []
