@@ -127,7 +127,7 @@ def test_the_mask_equals_one_built_cell_by_cell(lengths, options, rows):
         want.append(line)
     assert mask.shown == row and mask.codes.tolist() == want and mask.leaks == leaks
     if o.row_mask == "causal":
-        assert f"{leaks} cells see another sequence" in mask.title
+        assert f"{leaks} leaking cells" in mask.title
     for i in np.flatnonzero(pieces >= 0).tolist():  # a token is drawn on the diagonal
         key = mask.key_at(i, 0)
         assert key == grid.key_at(row, i)

@@ -238,7 +238,10 @@ def test_show_code_is_the_exact_code_and_copies(explorer, qtbot) -> None:
     assert not code_view.isVisible()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert code_view.isVisible()
-    assert code_view.toPlainText() == layout_code(explorer.state.batch, explorer.state.options)
+    assert code_view.toPlainText() == explorer.document.code
+    assert code_view.toPlainText().startswith(
+        layout_code(explorer.state.batch, explorer.state.options)
+    )  # then the row packing's code
     explorer.options_panel.batch_first.setChecked(True)
     assert "batch_first=True" in code_view.toPlainText()
     copy = explorer.code_panel.copy_button
@@ -257,7 +260,8 @@ def test_word_tokens_are_written_in_the_cells(explorer) -> None:
 
 def test_export_views_to_png_and_svg(explorer, tmp_path) -> None:
     paths = explorer.export_all(tmp_path / "png", "png")
-    assert [p.name for p in paths] == ["padded.png", "mask.png", "packed.png", "jagged.png"]
+    names = ["padded", "mask", "packed", "jagged", "rows", "row_mask"]
+    assert [p.name for p in paths] == [f"{name}.png" for name in names]  # hidden ones drawn
     assert all(p.stat().st_size > 1000 for p in paths)
     svg = explorer.export_view("packed", tmp_path / "packed.svg")
     assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()

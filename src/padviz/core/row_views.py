@@ -11,6 +11,7 @@ max_length truncation); empty sequences hold no slot.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -129,14 +130,15 @@ class RowsGrid(Grid):
             colours = token_codes(self.sequence[real] + 1, self.layout.B + 1)
             self.codes[real] = colours
         self.row_label = "packed row"
-        self.col_label = "slot (position id under each token)"
+        self.col_label = "slot  (colour: sequence; small: position id)"
         p = self.packing
         if p is None:
             self.title = f"rows of {self.row_length}: not packed"
         else:
+            slots = "slot" if p.pad_tokens == 1 else "slots"
             self.title = (
                 f"rows  ({len(p.rows)} x {p.row_length}, {p.algorithm}: {p.pad_tokens} pad "
-                f"slots, efficiency {p.efficiency:.0%})"
+                f"{slots}, efficiency {p.efficiency:.0%})"
             )
 
     @cached_property
@@ -182,11 +184,12 @@ class RowsGrid(Grid):
     def col_ticks(self) -> Ticks | None:
         return _number_ticks(self.shape[1])
 
-    def summary(self, limit: int = 6) -> str:
-        """Per row, its sequences, cu_seqlens and position ids; at most `limit` rows."""
+    def summary(self, limit: int = 6, width: int = 64) -> str:
+        """Per row, its sequences, cu_seqlens and position ids (at most `limit` rows), or why
+        the batch was not packed, in lines of at most `width` characters."""
         p = self.packing
         if p is None:
-            return f"not packed: {self.error}"
+            return textwrap.fill(f"not packed: {self.error}", width)
         lines = []
         for r, (row, cu) in enumerate(zip(p.rows, p.cu_seqlens(), strict=True)):
             if r == limit:
@@ -219,9 +222,7 @@ class RowMaskGrid(Grid):
             real = self.layout.mask_bt[self.shown]
             allowed = np.tril(np.ones((len(real), len(real)), bool)) & real[None, :] & real[:, None]
             self.codes = np.where(allowed, REAL, PAD).astype(np.uint8)
-            self.title = (
-                f"padded: causal + key_padding_mask, row {self.shown}  ({len(real)} x {len(real)})"
-            )
+            self.title = f"padded sequence {self.shown}: causal + key padding"
             self.row_label, self.col_label = "query t", "key t"
             return
         grid = self.rows
@@ -240,11 +241,9 @@ class RowMaskGrid(Grid):
             leaking = packing.attention_mask(self.shown, documents=False) & ~blocks
             self.codes[leaking] = LEAK
             self.leaks = int(leaking.sum())
-            what = f"causal only: {self.leaks} cells see another sequence"
+            self.title = f"row {self.shown}, causal only: {self.leaks} leaking cells"
         else:
-            what = "causal + block-diagonal"
-        L = packing.row_length
-        self.title = f"attention mask, row {self.shown}: {what}  ({L} x {L})"
+            self.title = f"row {self.shown}: causal + block-diagonal"
         self.row_label, self.col_label = "query slot", "key slot"
 
     def _query(self, i: int) -> Key | None:

@@ -30,6 +30,7 @@ from padviz.gui.explorer.heatmap import HeatmapView
 from padviz.gui.explorer.legend import Legend
 from padviz.gui.explorer.options_panel import OptionsPanel
 from padviz.gui.explorer.pitfall_panel import PitfallPanel
+from padviz.gui.explorer.row_views import RowPackingSection
 from padviz.gui.explorer.text_box import TextBox
 from padviz.gui.explorer.views import JaggedView, MaskView, PackedView, PaddedView
 from padviz.gui.explorer.waste_meter import WasteMeter
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
     from padviz.core.document import Document
 
 HOVER_HINT = "Point at a cell to follow its token through every view."
-VIEW_NAMES = ("padded", "mask", "packed", "jagged")
+VIEW_NAMES = ("padded", "mask", "packed", "jagged", "rows", "row_mask")
+ROW_VIEWS = frozenset(("rows", "row_mask"))  # drawn only while the row-packing section shows
+ROW_CALLOUTS = frozenset(("rowPackingView", "rowMaskView"))
 EXPORT_FORMATS = ("png", "svg")
 CODE_MIN_WIDTH = 360
 COMPUTING = "computing…"
@@ -79,11 +82,17 @@ class ExplorerPanel(QWidget):
         self.mask_view = MaskView()
         self.packed_view = PackedView()
         self.jagged_view = JaggedView()
+        self.row_section = RowPackingSection(state)
+        self.row_section.hide()
+        self._rows_on = False  # the row-packing section is shown (and its views drawn)
+        self._jagged_wanted = True  # the jagged strip, unless presentation leaves it out
         self.views: dict[str, HeatmapView] = {
             "padded": self.padded_view,
             "mask": self.mask_view,
             "packed": self.packed_view,
             "jagged": self.jagged_view,
+            "rows": self.row_section.rows_view,
+            "row_mask": self.row_section.mask_view,
         }
         for name, view in self.views.items():
             view.cellHovered.connect(lambda cell, name=name: self._hovered(name, cell))
@@ -105,6 +114,14 @@ class ExplorerPanel(QWidget):
         self.show_code_button.setCheckable(True)
         self.show_code_button.setToolTip("The exact torch code behind these views")
         self.show_code_button.toggled.connect(self.set_code_visible)
+        self.rows_button = QPushButton("&Row packing")
+        self.rows_button.setObjectName("rowPackingButton")
+        self.rows_button.setCheckable(True)
+        self.rows_button.setToolTip(
+            "Row packing as transformers train: several sequences per row, cu_seqlens, "
+            "position ids and the block-diagonal attention mask"
+        )
+        self.rows_button.toggled.connect(self._show_secondaries)
         self.hover_label = SteadyLabel("hoverStatus", HOVER_HINT, word_wrap=False)
         self.hover_label.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Over the views' top-right corner, outside every layout and empty while idle: showing
@@ -140,17 +157,19 @@ class ExplorerPanel(QWidget):
 
         header = QHBoxLayout()
         header.addWidget(self.batch_info, 1)
+        header.addWidget(self.rows_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.show_code_button, 0, Qt.AlignmentFlag.AlignTop)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         for k, view in enumerate((self.padded_view, self.mask_view, self.packed_view)):
             top.addWidget(view)
             top.setStretchFactor(k, 13 if view is self.packed_view else 10)
-        middle = QSplitter(Qt.Orientation.Vertical)
+        self.middle = middle = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(top)
+        middle.addWidget(self.row_section)
         middle.addWidget(self.jagged_view)
-        middle.setStretchFactor(0, 5)
-        middle.setStretchFactor(1, 1)
+        for k, stretch in enumerate((5, 5, 1)):  # the heatmaps, the rows, the jagged strip
+            middle.setStretchFactor(k, stretch)
         self.jagged_view.setMinimumHeight(JAGGED_MIN_PX)
         self.jagged_view.setMaximumHeight(JAGGED_MAX_PX)  # the heatmaps get the rest
 
@@ -188,7 +207,7 @@ class ExplorerPanel(QWidget):
             return
         self._pending = None
         self.document = document
-        steps = [partial(self._show_grid, name, document) for name in self.views]
+        steps = [partial(self._show_grid, name, document) for name in self._live_views()]
         self._steps = deque([*steps, partial(self._show_panels, document)])
         if document.cells <= SYNC_CELLS:
             while self._steps:
@@ -210,9 +229,15 @@ class ExplorerPanel(QWidget):
     def _show_grid(self, name: str, document: Document) -> None:
         self.views[name].set_grid(document.grids[name])
 
+    def _live_views(self) -> dict[str, HeatmapView]:
+        """The views that draw the document now (the row views only while they are shown)."""
+        return {n: v for n, v in self.views.items() if self._rows_on or n not in ROW_VIEWS}
+
     def _show_panels(self, document: Document) -> None:
         options = document.options
-        self.waste.show_stats(document.waste, options.order, options.buckets)
+        self.waste.show_stats(
+            document.waste, options.order, options.buckets, document.rows.row_length
+        )
         self.pitfall_panel.show_pitfalls(document.layout.pitfalls, document.layout.pack_error)
         self.legend.set_batch_info(document.batch.vocab_size, document.padding_text)
         self.batch_info.setText(document.summary_html)
@@ -242,7 +267,7 @@ class ExplorerPanel(QWidget):
 
     # -- hover -----------------------------------------------------------------------------
     def _hovered(self, name: str, cell: tuple[int, int] | None) -> None:
-        if self.drawing:  # the views do not all show the same document yet
+        if self.drawing or name not in self._live_views():  # not all on the same document yet
             return
         self.current_view = name
         grid = self.views[name].grid
@@ -251,7 +276,7 @@ class ExplorerPanel(QWidget):
             self._clear_hover()
             return
         keys = np.array([key])
-        for view in self.views.values():
+        for view in self._live_views().values():
             view.set_hover_cells(view.grid.cells_of(keys))
         self._say(self.document.describe_cell(*key))
 
@@ -267,7 +292,7 @@ class ExplorerPanel(QWidget):
         self._say(self.document.describe_time(t))
 
     def _clear_hover(self) -> None:
-        for view in self.views.values():
+        for view in self._live_views().values():
             view.set_hover_cells(None)
         self._say(HOVER_HINT)
 
@@ -298,7 +323,7 @@ class ExplorerPanel(QWidget):
         if self.drawing:
             return  # the last step of drawing the document lights the cells
         if doc is None or self._lit is None:
-            for view in self.views.values():
+            for view in self._live_views().values():
                 view.set_lit_cells(None)
             return
         kind, what = self._lit
@@ -310,7 +335,7 @@ class ExplorerPanel(QWidget):
             self._show_cells(what[inside], None, "lit")
 
     def _show_cells(self, keys: np.ndarray, packed_cells: np.ndarray | None, which: str) -> None:
-        for name, view in self.views.items():
+        for name, view in self._live_views().items():
             cells = packed_cells if name == "packed" and packed_cells is not None else None
             if cells is None:
                 cells = view.grid.cells_of(keys)
@@ -339,6 +364,8 @@ class ExplorerPanel(QWidget):
         self.hover_label.setVisible(not on)
         self.waste.label.setVisible(not on)
         self.show_code_button.setVisible(not on)
+        self.rows_button.setVisible(not on)
+        self.row_section.controls.setVisible(not on)
         self.code_panel.setVisible(not on and self.show_code_button.isChecked())
         self.legend.hover_item = not on  # nobody hovers on a projector
         self._scale_secondaries()
@@ -362,10 +389,36 @@ class ExplorerPanel(QWidget):
         def shown(*names: str) -> bool:
             return not self._presenting or not self._called_out.isdisjoint(names)
 
-        self.jagged_view.setVisible(shown("jaggedView"))
+        self._jagged_wanted = shown("jaggedView")
+        rows_called = self._presenting and not self._called_out.isdisjoint(ROW_CALLOUTS)
+        self._set_rows(rows_called or (not self._presenting and self.rows_button.isChecked()))
+        self._fit_jagged()
+        if rows_called:  # the rows get more of the height than the heatmaps above them
+            self.middle.setSizes([2000, 3000, 0])  # weights: the splitter scales them
+        # a projector's room goes to the transformer views: the RNN's packed view gives way
+        self.packed_view.setVisible(not rows_called or "packedView" in self._called_out)
         self.waste.setVisible(shown("wasteTable", "wasteLabel"))
         self.pitfall_panel.set_allowed(shown("pitfallPanel"))
         self.batch_info.setVisible(not (self._presenting and self._in_lesson))  # caption says it
+
+    def _fit_jagged(self) -> None:
+        """On a short explorer the row-packing section takes the jagged strip's place (its
+        rows show the same tokens back to back), and leaves its per-row lines out; so does
+        presentation, where the caption says them."""
+        crowded = self._rows_on and self.height() < ROOMY_HEIGHT
+        self.jagged_view.setVisible(self._jagged_wanted and not crowded)
+        self.row_section.rows_view.show_summary(not (self._presenting or crowded))
+
+    def _set_rows(self, on: bool) -> None:
+        """Show or hide the row-packing section; shown, its views draw the current document."""
+        if on == self._rows_on:
+            return
+        self._rows_on = on
+        self.row_section.setVisible(on)
+        if on and self.document is not None and not self.drawing:
+            for name in ROW_VIEWS:
+                self._show_grid(name, self.document)
+            self._apply_lit()
 
     def export_view(self, name: str, path: str | Path) -> Path:
         """Write view `name` (one of VIEW_NAMES) to a .png (pyqtgraph's ImageExporter, at twice
@@ -378,6 +431,8 @@ class ExplorerPanel(QWidget):
         if name not in self.views:
             raise PadvizError(f"unknown view {name!r} (views: {', '.join(VIEW_NAMES)})")
         view = self.views[name]
+        if name not in self._live_views() and self.document is not None:
+            self._show_grid(name, self.document)  # a hidden row view: drawn for the file
         with replacing(path) as temporary:
             if fmt == "png":
                 from pyqtgraph import exporters
@@ -411,6 +466,7 @@ class ExplorerPanel(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._scale_secondaries()
+        self._fit_jagged()
 
     def changeEvent(self, event) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):

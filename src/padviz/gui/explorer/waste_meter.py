@@ -1,4 +1,5 @@
-"""What padding costs: the core's waste statistics for the batch as given, sorted and bucketed.
+"""What padding costs: the core's waste statistics for the batch as given, sorted and bucketed,
+and packed into rows as transformers train.
 
 Drawn with plain text and rectangles (no rich-text tables), so it repaints in well under a
 millisecond on every edit."""
@@ -41,12 +42,19 @@ def format_bytes(n: int) -> str:
     return f"{size:.1f} GiB"
 
 
-def summary_text(stats: WasteStats) -> str:
-    """The one-line reading of the current layout (wasteLabel)."""
-    return (
+def summary_text(stats: WasteStats, rows: WasteStats | None = None, row_length: int = 0) -> str:
+    """The one-line reading of the current layout (wasteLabel), and of the row packing."""
+    text = (
         f"Waste: {stats.pad_cells:,} pad cells of {stats.total_cells:,} "
         f"({stats.pad_ratio:.1%} padding); padded {format_bytes(stats.padded_bytes)} vs "
         f"packed {format_bytes(stats.packed_bytes)} ({stats.feature_size} x {stats.dtype} per cell)"
+    )
+    if rows is None or not row_length:
+        return text
+    slots = "slot" if rows.pad_cells == 1 else "slots"
+    return text + (
+        f"; in rows of {row_length}: {rows.total_cells // row_length:,} rows, "
+        f"{rows.pad_cells:,} pad {slots}, efficiency {1 - rows.pad_ratio:.1%}"
     )
 
 
@@ -60,33 +68,49 @@ class WasteTable(ScaledPainting):
         self.stats: dict[str, WasteStats] = {}
         self.current = "given"
         self.buckets = 2
+        self.row_length = 0
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
-    def set_stats(self, stats: dict[str, WasteStats], current: str, buckets: int) -> None:
+    def set_stats(
+        self, stats: dict[str, WasteStats], current: str, buckets: int, row_length: int = 0
+    ) -> None:
         before = self.sizeHint()
         self.stats, self.current, self.buckets = stats, current, buckets
+        self.row_length = row_length
         if self.sizeHint() != before:  # a relayout repaints the whole window: only if needed
             self.updateGeometry()
         self.update()
 
+    def _columns(self) -> list[str]:
+        """The orders, then "rows" when the batch could be row-packed."""
+        return [*ORDERS, "rows"] if "rows" in self.stats else list(ORDERS)
+
     def _headers(self) -> list[str]:
         names = {"given": "as given", "sorted": "sorted", "bucketed": f"bucketed ({self.buckets})"}
-        return [names[o] + (" ◀" if o == self.current else "") for o in ORDERS]
+        rows = self.stats.get("rows")
+        if rows is not None and self.row_length:
+            names["rows"] = f"{rows.total_cells // self.row_length} rows of {self.row_length}"
+        return [names[o] + (" ◀" if o == self.current else "") for o in self._columns()]
 
-    def _column_widths(self) -> tuple[float, float]:
+    def _column_widths(self) -> tuple[float, list[float]]:
+        """The row names' width, then each column's: as wide as its own widest text (bold)."""
         bold = QFont(self.text_font())
         bold.setBold(True)
         fm = QFontMetrics(self.text_font())
+        wide = QFontMetricsF(bold)
         first = max(fm.horizontalAdvance(name) for name, _ in ROWS) + 12
-        texts = self._headers() + [fmt(s) for s in self.stats.values() for _, fmt in ROWS]
-        other = max((QFontMetricsF(bold).horizontalAdvance(t) for t in texts), default=60) + 16
-        return first, other
+        widths = []
+        for column, head in zip(self._columns(), self._headers(), strict=True):
+            stats = self.stats.get(column)
+            texts = [head] + ([fmt(stats) for _, fmt in ROWS] if stats is not None else [])
+            widths.append(max(max(wide.horizontalAdvance(t) for t in texts), 60) + 16)
+        return first, widths
 
     def sizeHint(self) -> QSize:
-        first, other = self._column_widths()
+        first, widths = self._column_widths()
         line = QFontMetrics(self.text_font()).height()
         margin = 2 * MARGIN_PX
-        return QSize(int(first + 3 * other) + margin, int(line * (len(ROWS) + 2.4)) + margin)
+        return QSize(int(first + sum(widths)) + margin, int(line * (len(ROWS) + 2.4)) + margin)
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
@@ -99,13 +123,13 @@ class WasteTable(ScaledPainting):
         p.translate(MARGIN_PX, MARGIN_PX)
         fg, muted = qcolor(theme.foreground), qcolor(theme.muted)
         line = float(QFontMetrics(self.text_font()).height())
-        first, other = self._column_widths()
+        first, widths = self._column_widths()
         bold = QFont(self.text_font())
         bold.setBold(True)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        for k, (order, head) in enumerate(zip(ORDERS, self._headers(), strict=False)):
-            x = first + k * other
+        x = first
+        for order, head, other in zip(self._columns(), self._headers(), widths, strict=True):
             p.setFont(bold if order == self.current else self.text_font())
             p.setPen(fg)
             p.drawText(QRectF(x, 0, other - 4, line), right, head)
@@ -120,6 +144,7 @@ class WasteTable(ScaledPainting):
                 theme,
                 muted,
             )
+            x += other
         p.setFont(self.text_font())
         p.setPen(fg)
         for r, (name, _) in enumerate(ROWS):
@@ -153,8 +178,11 @@ class WasteMeter(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.table)
 
-    def show_stats(self, stats: dict[str, WasteStats], current: str, buckets: int) -> None:
-        """`stats` from core compare_waste; `current` is the order the views use."""
-        text = summary_text(stats[current])
+    def show_stats(
+        self, stats: dict[str, WasteStats], current: str, buckets: int, row_length: int = 0
+    ) -> None:
+        """`stats` from core compare_waste (and "rows", the row-packed batch in rows of
+        `row_length`); `current` is the order the views use."""
+        text = summary_text(stats[current], stats.get("rows"), row_length)
         self.label.setText(text)
-        self.table.set_stats(stats, current, buckets)
+        self.table.set_stats(stats, current, buckets, row_length)
