@@ -74,7 +74,8 @@ def loaded():
         "lessons": window.lecture.player.combo.count(),
     }
 
-torch_loader().when_loaded(loaded)
+# a turn later: the tabs built while torch loaded fill in its choices as it arrives
+torch_loader().when_loaded(lambda: QTimer.singleShot(0, loaded))
 window.resize(1280, 720)
 window.show()
 

@@ -18,7 +18,7 @@ def test_closing_mid_training_leaves_nothing_running(qtbot) -> None:
     qtbot.addWidget(window)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert titles[1:3] == ["Training", "Bench"]
-    assert window.findChild(object, "trainingPanel") is window.training
+    assert window.training is window.findChild(object, "trainingPanel")  # built on first use
     window.tabs.setCurrentWidget(window.training)
     window.show()
     window.training.set_training(tiny(steps=100_000), ["padded-masked", "packed"])

@@ -1,12 +1,18 @@
 """The padviz main window: tabs (Explorer, Training, Bench), menus, batch files, and what it
-remembers between runs (`Remembered`)."""
+remembers between runs (`Remembered`).
+
+Only the Explorer is built before the window's first paint; the other tabs start as empty
+placeholders and are built after it, one per event-loop turn, or at once when something needs
+one (showing its tab, a menu item, `tab(key)`, the `training` / `bench` / ... attributes).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QEvent, QObject, QSize, QTimer
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -19,26 +25,33 @@ from PySide6.QtWidgets import (
 
 from padviz.core.batch import BatchError, load_preset, preset_names, save_json
 from padviz.core.errors import PadvizError
-from padviz.gui.bench import BenchPanel
-from padviz.gui.corpus import CorpusPanel
 from padviz.gui.explorer import ExplorerPanel
-from padviz.gui.explorer.mistakes_panel import MistakesPanel
 from padviz.gui.explorer.panel import VIEW_NAMES
 from padviz.gui.lecture import Lecture
 from padviz.gui.remembered import Remembered
 from padviz.gui.spin_guard import SpinGuard
 from padviz.gui.state import AppState
 from padviz.gui.torch_loader import torch_loader
-from padviz.gui.training import TrainingPanel
-from padviz.gui.training.panel import opened_message
 
 if TYPE_CHECKING:
     from padviz.core.padviz_files import PadvizFile
+    from padviz.gui.bench import BenchPanel
+    from padviz.gui.corpus import CorpusPanel
+    from padviz.gui.explorer.mistakes_panel import MistakesPanel
+    from padviz.gui.training import TrainingPanel
 
 START_PRESET = "article"
 DEFAULT_SIZE = QSize(1600, 1000)  # where the screen has room for it
 BATCH_FILTER = "padviz batch (*.json);;All files (*)"
 OPEN_FILTER = "padviz batch, session or lesson (*.json);;All files (*)"
+# The File menu's training items (TrainingPanel methods); they work before the tab is built.
+TRAINING_FILE_ACTIONS = (
+    ("Open training &session…", "open_session_dialog"),
+    ("Save training s&ession…", "save_session_dialog"),
+    ("Export loss curves as &CSV…", "export_csv_dialog"),
+    ("Export loss &plots (PNG/SVG)…", "export_plots_dialog"),
+    ("Export training scrip&t…", "export_script_dialog"),
+)
 
 
 def _start_state() -> AppState:
@@ -48,13 +61,43 @@ def _start_state() -> AppState:
         return AppState()
 
 
+def _build_training(window: MainWindow) -> QWidget:
+    from padviz.gui.training import TrainingPanel
+
+    return TrainingPanel(window.state)
+
+
+def _build_bench(_window: MainWindow) -> QWidget:
+    from padviz.gui.bench import BenchPanel
+
+    return BenchPanel()
+
+
+def _build_corpus(window: MainWindow) -> QWidget:
+    from padviz.gui.corpus import CorpusPanel
+
+    corpus = CorpusPanel(window.state)
+    corpus.batchSent.connect(lambda: window.show_tab("explorer"))
+    corpus.fileRead.connect(window._corpus_read)
+    return corpus
+
+
+def _build_mistakes(window: MainWindow) -> QWidget:
+    from padviz.gui.explorer.mistakes_panel import MistakesPanel
+
+    return MistakesPanel(window.state)  # the mistake lab, on the explorer's batch
+
+
 class MainWindow(QMainWindow):
     """The app's window; builds without starting an event loop (a QApplication must exist).
 
     Dialogs go through `ask_open_path`, `ask_save_path`, `ask_export_path`,
     `ask_export_folder` and `ask_unsaved_changes`, so tests and scripts can answer them.
     Tabs are found by key (`tab`, `show_tab`): "explorer", "training", "bench", as lessons
-    name them, whatever their titles say."""
+    name them, whatever their titles say. `tabBuilt(key, panel)` is said when a tab that
+    started as a placeholder has been built and put in its place."""
+
+    tabBuilt = Signal(str, QWidget)
 
     def __init__(self, state: AppState | None = None) -> None:
         super().__init__()
@@ -64,19 +107,21 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("mainTabs")
         self.setCentralWidget(self.tabs)
         self._tabs_by_key: dict[str, QWidget] = {}
+        # Tabs still placeholders: plain functions of the window (a bound method kept here
+        # would keep a closed window alive: Qt's wrappers are not collected in cycles).
+        self._builders: dict[str, Callable[[MainWindow], QWidget]] = {}
         self.explorer = ExplorerPanel(self.state)
         self.add_tab("explorer", self.explorer, "Explorer")
-        self.training = TrainingPanel(self.state)
-        self.add_tab("training", self.training, "Training")
-        self.bench = BenchPanel()
-        self.add_tab("bench", self.bench, "Bench")
-        self.corpus = CorpusPanel(self.state)
-        self.add_tab("corpus", self.corpus, "Corpus")
-        self.corpus.batchSent.connect(lambda: self.show_tab("explorer"))
-        self.corpus.fileRead.connect(self.training.form.add_corpus)
-        self.corpus.fileRead.connect(self.bench.add_corpus)
-        self.mistakes = MistakesPanel(self.state)  # the mistake lab, on the explorer's batch
-        self.add_tab("mistakes", self.mistakes, "Mistakes")
+        self.add_lazy_tab("training", _build_training, "Training")
+        self.add_lazy_tab("bench", _build_bench, "Bench")
+        self.add_lazy_tab("corpus", _build_corpus, "Corpus")
+        self.add_lazy_tab("mistakes", _build_mistakes, "Mistakes")
+        self.tabs.currentChanged.connect(self._build_current)  # before anyone else hears it
+        # A timer of the window's own: a functor given to QTimer.singleShot is never let go
+        # when its context dies first, and would keep a closed window's widgets alive.
+        self._tab_timer = QTimer(self, singleShot=True, interval=0)
+        self._tab_timer.timeout.connect(self._build_next_tab)
+        self._waiting_file: PadvizFile | None = None  # opened once torch is loaded
         QApplication.instance().aboutToQuit.connect(self.stop_workers)
 
         self.file_menu = self.menuBar().addMenu("&File")
@@ -108,6 +153,7 @@ class MainWindow(QMainWindow):
         if watched is self.tabs and event.type() == QEvent.Type.Paint:
             self.tabs.removeEventFilter(self)
             QTimer.singleShot(0, torch_loader().start)  # once this paint is on screen
+            self._tab_timer.start()
         return super().eventFilter(watched, event)
 
     def fit_screen(self) -> None:
@@ -127,9 +173,77 @@ class MainWindow(QMainWindow):
         self._tabs_by_key[key] = widget
         return self.tabs.addTab(widget, title)
 
+    def add_lazy_tab(self, key: str, build: Callable[[MainWindow], QWidget], title: str) -> int:
+        """Add a tab whose panel `build(window)` makes when first needed (see the module doc)."""
+        index = self.add_tab(key, QWidget(), title)
+        self._builders[key] = build
+        return index
+
     def tab(self, key: str) -> QWidget | None:
-        """The panel added under `key`, or None."""
+        """The panel added under `key` (built now if it was not yet), or None."""
+        if key in self._builders:
+            self._build_tab(key)
         return self._tabs_by_key.get(key)
+
+    def built_tab(self, key: str) -> QWidget | None:
+        """The panel under `key` if it is built, else None (building nothing)."""
+        return None if key in self._builders else self._tabs_by_key.get(key)
+
+    def _build_tab(self, key: str) -> None:
+        """Build the panel of `key` and put it where its placeholder was, at the same index
+        with the same title, the current tab staying current (nobody hears a change)."""
+        placeholder = self._tabs_by_key[key]
+        panel = self._builders.pop(key)(self)
+        self._tabs_by_key[key] = panel
+        index = self.tabs.indexOf(placeholder)
+        if index >= 0:
+            current = self.tabs.currentIndex()
+            title, tip = self.tabs.tabText(index), self.tabs.tabToolTip(index)
+            blocked = self.tabs.blockSignals(True)
+            try:
+                self.tabs.removeTab(index)
+                self.tabs.insertTab(index, panel, title)
+                self.tabs.setTabToolTip(index, tip)
+                self.tabs.setCurrentIndex(current)
+            finally:
+                self.tabs.blockSignals(blocked)
+        placeholder.deleteLater()
+        self.tabBuilt.emit(key, panel)
+
+    def _build_current(self, index: int) -> None:
+        """A placeholder brought to the front is built before anything is drawn."""
+        key = next((k for k, w in self._tabs_by_key.items() if w is self.tabs.widget(index)), "")
+        if key in self._builders:
+            self._build_tab(key)
+
+    def _build_next_tab(self) -> None:
+        """After the first paint: one placeholder built per event-loop turn, so input and
+        painting go on in between."""
+        if self._builders:
+            self._build_tab(next(iter(self._builders)))
+        if self._builders:
+            self._tab_timer.start()
+
+    def _corpus_read(self, path: str) -> None:
+        """A corpus file read in the Corpus tab is offered to train and to measure on."""
+        self.training.form.add_corpus(path)
+        self.bench.add_corpus(path)
+
+    @property
+    def training(self) -> TrainingPanel:
+        return cast("TrainingPanel", self.tab("training"))
+
+    @property
+    def bench(self) -> BenchPanel:
+        return cast("BenchPanel", self.tab("bench"))
+
+    @property
+    def corpus(self) -> CorpusPanel:
+        return cast("CorpusPanel", self.tab("corpus"))
+
+    @property
+    def mistakes(self) -> MistakesPanel:
+        return cast("MistakesPanel", self.tab("mistakes"))
 
     def show_tab(self, key: str) -> bool:
         """Bring the tab `key` to the front; False when there is no such tab."""
@@ -159,7 +273,8 @@ class MainWindow(QMainWindow):
         menu.addAction("&Export current view…", self.export_current_view)
         menu.addAction("Export a&ll views…", self.export_all_views)
         menu.addSeparator()
-        self.training.add_file_actions(menu)
+        for text, method in TRAINING_FILE_ACTIONS:
+            menu.addAction(text, lambda method=method: getattr(self.training, method)())
         menu.addSeparator()
         quit_action = menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -238,8 +353,11 @@ class MainWindow(QMainWindow):
         a lesson in the lecture (each asks first when the batch has unsaved changes). Before
         torch is loaded the file is shown once it is (True: it will be)."""
         if not torch_loader().is_loaded():
-            torch_loader().when_loaded(lambda: self.open_padviz_file(opened))
+            self._waiting_file = opened
+            torch_loader().when_loaded(self._open_waiting_file_soon)
             return True
+        from padviz.gui.training.panel import opened_message
+
         path = opened.path
         notes: list[str] = []
         if opened.kind == "lesson":
@@ -264,6 +382,18 @@ class MainWindow(QMainWindow):
             opened_message(opened.kind, path, notes), 5000 if not notes else 0
         )
         return True
+
+    def _open_waiting_file_soon(self) -> None:
+        """A turn after torch arrived: tabs built while it loaded have filled in its choices."""
+        timer = QTimer(self, singleShot=True, interval=0)
+        timer.timeout.connect(self._open_waiting_file)
+        timer.timeout.connect(timer.deleteLater)
+        timer.start()
+
+    def _open_waiting_file(self) -> None:
+        opened, self._waiting_file = self._waiting_file, None
+        if opened is not None:
+            self.open_padviz_file(opened)
 
     def open_corpus_dialog(self) -> None:
         self.show_tab("corpus")
@@ -409,8 +539,10 @@ class MainWindow(QMainWindow):
 
     def stop_workers(self) -> None:
         """End every training and bench worker process (closing, quitting)."""
-        self.training.shutdown()
-        self.bench.shutdown()
+        for key in ("training", "bench"):
+            panel = self.built_tab(key)  # one never built has none
+            if panel is not None:
+                cast("TrainingPanel | BenchPanel", panel).shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not (self.maybe_keep_changes() and self.maybe_keep_curves()):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -103,7 +103,10 @@ class Lecture(QObject):
         self.player.stepChanged.connect(self.show_step)
         self.walk.timeChanged.connect(self._light_time)
         window.state.layoutChanged.connect(self._document_changed)
-        window.training.resultsChanged.connect(self._results_changed)
+        window.tabBuilt.connect(self._tab_built)  # tabs built after the first paint
+        training = window.built_tab("training")
+        if training is not None:
+            self._tab_built("training", training)
         window.tabs.currentChanged.connect(self._tab_changed)
         theme_notifier().themeChanged.connect(self._theme_changed)
         self.appearance.changed.connect(self._font_changed)
@@ -235,6 +238,15 @@ class Lecture(QObject):
         self.appearance.set_presenting(on)
         self._update_leave()
 
+    def _tab_built(self, key: str, panel: QWidget) -> None:
+        """A tab built after the window opened takes on the presentation and the zoom."""
+        if key == "training":
+            self.window.training.resultsChanged.connect(self._results_changed)
+        if isinstance(panel, Presentable) and self.presenting:
+            panel.set_presentation(True)
+        if self.appearance.scale != 1.0:
+            follow_font_in_plots(panel, QApplication.font())
+
     def set_fullscreen(self, on: bool) -> None:
         if self.fullscreen_action.isChecked() != on:
             self.fullscreen_action.setChecked(on)
@@ -303,7 +315,7 @@ class Lecture(QObject):
             return False
         if not torch_loader().is_loaded():
             self._waiting_lesson = (key, step)
-            torch_loader().when_loaded(self._open_waiting_lesson)
+            torch_loader().when_loaded(self._open_waiting_lesson_soon)
             return True
         from padviz.core.lessons import LessonError, load_lesson
 
@@ -318,6 +330,13 @@ class Lecture(QObject):
             self.window.remembered.save_lesson_files(self.player.files())
         self.player.set_lesson(lesson, key, step)
         return True
+
+    def _open_waiting_lesson_soon(self) -> None:
+        """A turn after torch arrived: tabs built while it loaded have filled in its choices."""
+        timer = QTimer(self, singleShot=True, interval=0)  # dies with the lecture
+        timer.timeout.connect(self._open_waiting_lesson)
+        timer.timeout.connect(timer.deleteLater)
+        timer.start()
 
     def _open_waiting_lesson(self) -> None:
         if self._waiting_lesson is not None:

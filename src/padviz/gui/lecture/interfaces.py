@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from PySide6.QtCore import SignalInstance
-    from PySide6.QtWidgets import QMenu, QTabWidget
+    from PySide6.QtWidgets import QMenu, QTabWidget, QWidget
 
     from padviz.core.lessons import TrainingSpec
     from padviz.gui.explorer import ExplorerPanel
@@ -50,12 +50,17 @@ class LectureWindow(Protocol):
     file_menu: QMenu
     view_menu: QMenu
     remembered: Remembered  # the lecture saves the look and its lesson files as they change
+    tabBuilt: SignalInstance  # (key, panel): a tab built after the window was (main_window)
 
     @property
     def training(self) -> LessonTraining: ...
 
     def show_tab(self, key: str) -> bool:
         """Bring the tab `key` ("explorer", "training", "bench") to the front; False if none."""
+        ...
+
+    def built_tab(self, key: str) -> QWidget | None:
+        """The panel of tab `key` if it is built yet, else None."""
         ...
 
     def show_error(self, message: str) -> None: ...

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QMenu,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -68,10 +67,9 @@ def opened_message(kind: str, path: str | Path, notes: Sequence[str]) -> str:
 
 class TrainingPanel(QWidget):
     """The Training tab. Public: start(), pause_toggled(bool), step(), stop(), reset(),
-    set_training(config, runs), apply_lesson(spec), set_presentation(on), shutdown(),
-    add_file_actions(menu), and the file operations
-    save_session / open_session / export_csv / export_plots / export_script (each with a
-    *_dialog twin for the File menu)."""
+    set_training(config, runs), apply_lesson(spec), set_presentation(on), shutdown(), and
+    the file operations save_session / open_session / export_csv / export_plots /
+    export_script (each with a *_dialog twin for the File menu, main_window)."""
 
     statusMessage = Signal(str)
     # the runs' latest numbers changed (at most ~10 times a second); True: more are coming
@@ -335,14 +333,6 @@ class TrainingPanel(QWidget):
     def hidden_pending(self) -> bool:
         """Whether the truth view is about to ask for, or waits for, the hidden states."""
         return self._hidden_debounce.isActive() or self.controller.hidden_pending
-
-    def add_file_actions(self, menu: QMenu) -> None:
-        """The File menu's training items: sessions, curve and plot exports, the script."""
-        menu.addAction("Open training &session…", self.open_session_dialog)
-        menu.addAction("Save training s&ession…", self.save_session_dialog)
-        menu.addAction("Export loss curves as &CSV…", self.export_csv_dialog)
-        menu.addAction("Export loss &plots (PNG/SVG)…", self.export_plots_dialog)
-        menu.addAction("Export training scrip&t…", self.export_script_dialog)
 
     def set_presentation(self, on: bool) -> None:
         """Hide the settings and the view controls so the plots fill the tab; the truth view
