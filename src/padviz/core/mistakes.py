@@ -1,6 +1,6 @@
 """The mistake lab: every common padding mistake, committed for real against the installed torch.
 
-Each entry (padviz.core.mistakes_packing, padviz.core.mistakes_loss) writes two runnable
+Each entry (padviz.core.mistakes_packing, mistakes_loss, mistakes_rows) writes two runnable
 snippets for a batch: the wrong code and the fixed code. `run(name, lengths)` executes both, as
 printed, in fresh namespaces. The wrong code either raises (outcome "error": the message is the
 exception's own text, whatever this torch says) or runs and computes something else than the
@@ -21,6 +21,7 @@ from padviz.core.errors import PadvizError
 from padviz.core.mistake_spec import DEFAULT_LENGTHS, Lengths, Mistake
 from padviz.core.mistakes_loss import MISTAKES as _LOSS
 from padviz.core.mistakes_packing import MISTAKES as _PACKING
+from padviz.core.mistakes_rows import MISTAKES as _ROWS
 
 if TYPE_CHECKING:
     import torch
@@ -29,7 +30,7 @@ TOLERANCE = 1e-5  # float32 arithmetic in a different order (packed vs alone) st
 MAX_SEQUENCES = 16  # the lab runs every sequence alone as well: small batches only
 MAX_LENGTH = 64
 
-ALL: dict[str, Mistake] = {m.name: m for m in (*_PACKING, *_LOSS)}
+ALL: dict[str, Mistake] = {m.name: m for m in (*_PACKING, *_LOSS, *_ROWS)}
 Evidence = dict[str, Any]
 
 
