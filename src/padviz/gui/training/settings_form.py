@@ -430,7 +430,8 @@ class SettingsForm(QWidget):
 
     def default_run(self) -> str:
         """The run a session of no chosen run is saved with: the model's last (packed) one."""
-        return self.model_modes()[-1]
+        modes = self.model_modes()
+        return modes[-1] if modes else "packed"
 
     def _show_task_help(self) -> None:
         self.task_help.setText(self.task_combo.currentData(Qt.ItemDataRole.ToolTipRole) or "")
