@@ -86,12 +86,24 @@ def _packed_learns_last_token_padded_does_not(r: Runs) -> bool:
     )
 
 
+def _rows_train_as_padded_unmasked_rows_do_not(r: Runs) -> bool:
+    """transformer-packing step 10: rows learn exactly as padded (the losses shown to 3
+    decimals agree), with less padding; without the document mask the loss ends higher."""
+    padded, rows = _last(r, "padded", "masked_loss"), _last(r, "packed-rows", "masked_loss")
+    return (
+        abs(padded - rows) < 0.0015
+        and _last(r, "packed-rows", "pad_share") < _last(r, "padded", "pad_share")
+        and _last(r, "packed-rows-unmasked", "masked_loss") > rows + 0.05
+    )
+
+
 CLAIMS: dict[tuple[str, int], Callable[[Runs], bool]] = {
     ("masked-loss", 3): _masked_loss_drops_fast,
     ("masked-loss", 4): _masked_loss_far_higher,
     ("masked-loss", 5): _masked_run_unmasked_stays_high,
     ("masked-loss", 6): _padded_masked_agrees_with_packed,
     ("h-n-trap", 5): _packed_learns_last_token_padded_does_not,
+    ("transformer-packing", 10): _rows_train_as_padded_unmasked_rows_do_not,
 }
 
 

@@ -290,7 +290,13 @@ def test_training_results_fill_the_caption_of_the_runs_on_screen() -> None:
     assert step.caption == "{T}=7: … at …, …"
     results = latest_results({"packed": curves, "padded-masked": Curves()})
     assert results == {
-        "packed": {"step": 2.0, "masked_loss": 0.12345, "unmasked_loss": 0.0, "accuracy": 0.0}
+        "packed": {
+            "step": 2.0,
+            "masked_loss": 0.12345,
+            "unmasked_loss": 0.0,
+            "accuracy": 0.0,
+            "pad_share": 0.0,
+        }
     }
     assert step.caption_for(results) == "{T}=7: 0.123 at 2, …"
     assert step.caption_for({"padded-masked": {"accuracy": 0.5}}).endswith("… at …, 50.0%")

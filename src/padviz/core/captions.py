@@ -144,6 +144,7 @@ TRAINING_METRICS = {
     "masked_loss": "{:.3f}",
     "unmasked_loss": "{:.3f}",
     "accuracy": "{:.1%}",
+    "pad_share": "{:.0%}",
 }
 NO_RESULT = "…"  # a run with no step yet
 

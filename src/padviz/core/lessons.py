@@ -327,6 +327,9 @@ class _Reader:
             raise self.error("training.config", f"must be a JSON object, got {config!r}")
         if "mode" in config:
             raise self.error("training.config.mode", "choose the modes with training.runs")
+        model = config.get("model", "lstm")
+        if isinstance(model, str) and model in MODEL_MODES:  # checked in a mode of its own
+            config = {"mode": MODEL_MODES[model][0], **config}
         try:
             parsed = TrainConfig.from_dict(config)
         except ValueError as exc:
