@@ -57,5 +57,8 @@ def render_text(result: MistakeResult) -> str:
     if result.note:
         out.append(result.note)
     out += ["", "# The wrong code", result.wrong_code.rstrip(), "", wrong_verdict(result)]
+    if result.affected is not None:
+        cells = ", ".join(f"({s}, {t})" for s, t in result.affected_cells)
+        out.append(f"Affected cells (sequence, t): {result.affected.text}: {cells or 'none'}.")
     out += ["", "# The fix", result.fix_code.rstrip(), "", fix_verdict(result)]
     return "\n".join(out)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 
+from padviz.core.mistake_cells import CellFinder
+
 Lengths = tuple[int, ...]
 DEFAULT_LENGTHS: Lengths = (5, 3, 7)
 
@@ -22,7 +24,8 @@ DEFAULT_LENGTHS: Lengths = (5, 3, 7)
 class Mistake:
     """One mistake. `wrong` and `fix` write the snippets for a batch of these lengths;
     `prepare` turns the requested lengths into a batch that shows the mistake, with a note
-    saying what was changed and why ("" when nothing was)."""
+    saying what was changed and why ("" when nothing was). `cells`, for a silent one, finds
+    the batch cells it affected in the wrong snippet's namespace (padviz.core.mistake_cells)."""
 
     name: str
     title: str
@@ -31,6 +34,7 @@ class Mistake:
     wrong: Snippet
     fix: Snippet
     prepare: Callable[[Lengths], tuple[Lengths, str]]
+    cells: CellFinder | None = None
 
 
 # -- preparing a batch that shows the mistake ---------------------------------------------------

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from padviz.core.errors import PadvizError
+from padviz.core.mistake_cells import AffectedCells
 from padviz.core.mistake_spec import DEFAULT_LENGTHS, Lengths, Mistake
 from padviz.core.mistakes_loss import MISTAKES as _LOSS
 from padviz.core.mistakes_packing import MISTAKES as _PACKING
@@ -93,6 +94,13 @@ class MistakeResult:
     fix_evidence: Evidence = field(default_factory=dict)
     wrong_excerpt: str = ""  # the set-up in a comment and the lines after it: shown first
     fix_excerpt: str = ""
+    # A silent mistake's cells, (sequence as given, t) of a batch-major tensor padded on
+    # `affected.padding_side`, found in what the wrong code computed; None for an error.
+    affected: AffectedCells | None = None
+
+    @property
+    def affected_cells(self) -> tuple[tuple[int, int], ...]:
+        return () if self.affected is None else self.affected.cells
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's --json object: the contract's keys, then the details."""
@@ -111,6 +119,9 @@ class MistakeResult:
             "error_type": self.error_type,
             "fix_difference": self.fix_difference,
             "fix_error": self.fix_error,
+            "affected_cells": [list(cell) for cell in self.affected_cells],
+            "affected_text": None if self.affected is None else self.affected.text,
+            "padding_side": "right" if self.affected is None else self.affected.padding_side,
         }
 
 
@@ -271,4 +282,5 @@ def run(name: str, lengths: Sequence[int] = DEFAULT_LENGTHS) -> MistakeResult:
         fix_evidence=fix_evidence,
         wrong_excerpt=mistake.wrong.excerpt,
         fix_excerpt=mistake.fix.excerpt,
+        affected=None if error is not None or mistake.cells is None else mistake.cells(wrong_ns),
     )

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from padviz.core.mistake_cells import (
+    class0_dropped,
+    mask_misplaced,
+    pads_counted,
+    weighted_unequally,
+)
 from padviz.core.mistake_spec import (
     LOSS,
     Lengths,
@@ -110,6 +116,7 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
         code(LOSS, *_FIXED_TOKEN_MEAN),
         unequal,
+        pads_counted,
     ),
     Mistake(
         "ignore_index_class0",
@@ -131,6 +138,7 @@ MISTAKES: tuple[Mistake, ...] = (
             f"got = F.cross_entropy({_FLAT}, targets.flatten())  # ignore_index=-100, the default",
         ),
         _another_class,
+        class0_dropped,
     ),
     Mistake(
         "pad_target_minus_one",
@@ -167,6 +175,7 @@ MISTAKES: tuple[Mistake, ...] = (
             *_accumulate("loss = token_losses(x, y).sum() / total_tokens", "loss"),
         ),
         halves_differ_in_tokens,
+        weighted_unequally,
     ),
     Mistake(
         "mask_wrong_major",
@@ -189,5 +198,6 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = (losses * mask_bt.T.flatten()).sum() / mask_bt.sum()  # FIX: transposed first",
         ),
         flat_orders_differ,
+        mask_misplaced,
     ),
 )

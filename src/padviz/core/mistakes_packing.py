@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from padviz.core.mistake_cells import (
+    batch_read_as_time,
+    never_read,
+    packed_wrong_cells,
+    results_differ,
+)
 from padviz.core.mistake_spec import (
     BIDIRECTIONAL,
     RNN,
@@ -102,6 +108,7 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
         code(RNN, "# FIX: right padding, the default, for packing.", *_FIXED),
         unequal,
+        packed_wrong_cells,
     ),
     Mistake(
         "length_exceeds_T",
@@ -140,6 +147,7 @@ MISTAKES: tuple[Mistake, ...] = (
         ),
         code(RNN, "# FIX: the true lengths.", *_FIXED),
         at_least_two,
+        never_read,
     ),
     Mistake(
         "forgot_unsort_h_n",
@@ -163,6 +171,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = h_n[-1][torch.tensor(order).argsort()]  # FIX: back to batch order",
         ),
         unsorted,
+        results_differ,
     ),
     Mistake(
         "batch_first_mismatch",
@@ -187,6 +196,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = h_n[-1]",
         ),
         more_than_one_cell,
+        batch_read_as_time,
     ),
     Mistake(
         "bidirectional_h_n_last",
@@ -209,6 +219,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = torch.cat([h_n[-2], h_n[-1]], dim=1)  # FIX: forward and backward, together",
         ),
         as_given,
+        results_differ,
     ),
     Mistake(
         "unpack_without_total_length",
