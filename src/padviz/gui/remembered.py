@@ -1,6 +1,6 @@
 """What the window remembers between runs, in one QSettings store (INI, per user): geometry and
 dock layout, theme, zoom, the last batch and its layout options, recent batch files and lesson
-files.
+files, and the remote workers connected to (per host).
 
 One place, so tests can point it at a folder of their own and `padviz --reset-settings` forgets
 it all. A stored value that cannot be read (edited by hand, left by another version) is skipped
@@ -36,6 +36,8 @@ BATCH = "session/batch"
 OPTIONS = "session/options"
 RECENT_FILES = "recent/files"
 LESSON_FILES = "lecture/files"
+REMOTES = "remote/targets"
+MAX_REMOTES = 8
 
 
 def app_settings() -> QSettings:
@@ -169,3 +171,37 @@ class Remembered:
 
     def save_lesson_files(self, paths: list[str]) -> None:
         self._save({LESSON_FILES: paths})
+
+    # -- remote workers ----------------------------------------------------------------------
+    def remotes(self) -> list[tuple[str | None, str]]:
+        """(ssh destination or None, command) of the remote workers connected to, the latest
+        first: one per host (a destination), or per command when there is none."""
+        text = self._settings.value(REMOTES)
+        if text is None:
+            return []
+        try:
+            entries = json.loads(str(text))
+            if not isinstance(entries, list):
+                raise ValueError("not a list")
+            remotes = [_remote_entry(entry) for entry in entries]
+        except ValueError as exc:  # JSONDecodeError included
+            self._skip("remote workers", exc)
+            return []
+        return remotes[:MAX_REMOTES]
+
+    def add_remote(self, destination: str | None, command: str) -> None:
+        """Remember a remote worker that connected, replacing the one for the same host."""
+        key = destination if destination is not None else command
+        kept = [(d, c) for d, c in self.remotes() if (d if d is not None else c) != key]
+        entries = [{"destination": d, "command": c} for d, c in [(destination, command), *kept]]
+        self._save({REMOTES: json.dumps(entries[:MAX_REMOTES])})
+
+
+def _remote_entry(entry: object) -> tuple[str | None, str]:
+    """One remembered remote worker, or ValueError saying why it is not one."""
+    if not isinstance(entry, dict) or set(entry) != {"destination", "command"}:
+        raise ValueError(f"{entry!r} is not a destination and a command")
+    destination, command = entry["destination"], entry["command"]
+    if not (destination is None or isinstance(destination, str)) or not isinstance(command, str):
+        raise ValueError(f"{entry!r} does not hold strings")
+    return destination, command

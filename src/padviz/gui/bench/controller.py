@@ -13,7 +13,8 @@ from PySide6.QtCore import QObject, Signal
 
 from padviz.gui.worker_poller import WorkerPoller
 from padviz.runner.bench_client import BenchClient
-from padviz.runner.messages import BenchDone, BenchRefused, Crash, Died, Progress
+from padviz.runner.messages import BenchDone, BenchRefused, Crash, Died, Lost, Progress
+from padviz.runner.remote import RemoteTarget
 
 POLL_MS = 100
 
@@ -44,19 +45,21 @@ class BenchController(QObject):
                 f"the bench worker stopped unexpectedly (exit code {died.exitcode})"
             ),
         )
+        self.poller.on(Lost, lambda lost: self._fail(lost.message))
 
     @property
     def running(self) -> bool:
         return self._running
 
-    def start(self, config: dict[str, Any]) -> None:
-        """Measure `config` (a BenchConfig dict) in a new worker; ignored while one runs."""
+    def start(self, config: dict[str, Any], remote: RemoteTarget | None = None) -> None:
+        """Measure `config` (a BenchConfig dict) in a new worker, here or on `remote`; ignored
+        while one runs."""
         if self.running:
             return
         self.rows, self.result, self.fraction = [], None, 0.0
         self.rowsChanged.emit()
         self.progressed.emit(0.0)
-        self.poller.attach(BenchClient(config))
+        self.poller.attach(BenchClient(config, remote=remote))
         self._running = True
         self.runningChanged.emit(True)
 

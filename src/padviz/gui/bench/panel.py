@@ -10,6 +10,7 @@ the controller's signals into the plot, the table and the text.
 from __future__ import annotations
 
 import dataclasses
+import html
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from padviz.core.bench_series import STRATEGIES, bench_series
 from padviz.core.errors import PadvizError
 from padviz.gui.bench.controller import BenchController
+from padviz.gui.remote_devices import RemoteDevices
 from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
 from padviz.gui.torch_loader import torch_loader
 
@@ -59,6 +61,7 @@ class BenchPanel(QWidget):
         self.controller = BenchController(self)
 
         self.device_combo = QComboBox(objectName="benchDeviceCombo")
+        self.remote_devices = RemoteDevices(self.device_combo, self)  # "Remote…" and its devices
         self.quick_box = QCheckBox("quick (6 pad ratios, 5 repetitions)", objectName="benchQuick")
         self.quick_box.setChecked(True)
         self.hidden_spin = self._spin(1, 4096, 128, "benchHidden")
@@ -82,6 +85,7 @@ class BenchPanel(QWidget):
         self.recommendation = QLabel(objectName="benchRecommendation", wordWrap=True)
         self.recommendation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setup_label = QLabel(objectName="benchSetup", wordWrap=True)
+        self.setup_label.setTextFormat(Qt.TextFormat.PlainText)  # names a remote's device
         self.plot = pg.PlotWidget(objectName="benchPlot", enableMenu=False)
         self.table = QTableWidget(0, len(TABLE_COLUMNS), objectName="benchTable")
         self._build()
@@ -169,6 +173,7 @@ class BenchPanel(QWidget):
             self.device_combo.addItem(f"{device.id} — {device.name}", device.id)
         # Like "auto": the first accelerator when there is one, else the CPU.
         self.device_combo.setCurrentIndex(1 if self.device_combo.count() > 1 else 0)
+        self.remote_devices.install()
         self._set_running(self.controller.running)
 
     # -- running ---------------------------------------------------------------------------
@@ -222,8 +227,10 @@ class BenchPanel(QWidget):
         except PadvizError as exc:
             self._show_error(str(exc))
             return
-        self.recommendation.setText("Measuring… (the worker loads torch first)")
-        self.controller.start(config)
+        remote = self.remote_devices.target()
+        where = "" if remote is None else f" on {self.remote_devices.host()}"
+        self.recommendation.setText(f"Measuring{where}… (the worker loads torch first)")
+        self.controller.start(config, remote)
 
     def stop(self) -> None:
         """Stop after the current round; the pad ratios measured so far stay."""
@@ -243,14 +250,15 @@ class BenchPanel(QWidget):
 
     def _show_error(self, message: str) -> None:
         self.recommendation.setStyleSheet(f"color: {current_theme().error}")
-        self.recommendation.setText(f"error: {message}")
+        text = html.escape(f"error: {message}").replace("\n", "<br>")  # may be the remote's
+        self.recommendation.setText(text)
 
     def _show_result(self, result: dict[str, Any]) -> None:
         self.recommendation.setStyleSheet("")
         done = len(result["rows"])
         planned = len(result["pad_ratios"])
         prefix = "" if not result["interrupted"] else f"Stopped: {done} of {planned} pad ratios. "
-        self.recommendation.setText(f"<b>{prefix}{result['recommendation']}</b>")
+        self.recommendation.setText(f"<b>{html.escape(prefix + result['recommendation'])}</b>")
         self.setup_label.setText(
             f"{result['device_name']}, torch {result['torch']}: LSTM hidden {result['hidden']}, "
             f"pools of {result['buckets']} batches of {result['batch_size']}, max length "

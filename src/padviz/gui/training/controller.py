@@ -29,8 +29,10 @@ from padviz.runner.messages import (
     Fault,
     Finished,
     HiddenAnswer,
+    Lost,
     Records,
 )
+from padviz.runner.remote import RemoteTarget
 from padviz.runner.training_client import TrainingClient
 
 POLL_MS = 33  # ~30 Hz: read the worker's records and redraw what changed
@@ -84,6 +86,8 @@ class TrainingController(QObject):
         self.poller.on(HiddenAnswer, self._hidden_answer)
         self.poller.on(Crash, self._crashed)
         self.poller.on(Died, self._died)
+        self.poller.on(Lost, self._lost)
+        self.remote: RemoteTarget | None = None  # where the next worker runs (None: here)
         self.poller.polled.connect(self._polled)
 
     # -- the worker ------------------------------------------------------------------------
@@ -101,8 +105,28 @@ class TrainingController(QObject):
         True when a new one was started."""
         if self._client is not None and self._client.alive:
             return False
-        self.poller.attach(TrainingClient(threads=worker_threads()))
+        threads = worker_threads() if self.remote is None else None  # a remote: torch's choice
+        self.poller.attach(TrainingClient(threads=threads, remote=self.remote))
         return True
+
+    def set_remote(self, target: RemoteTarget | None) -> None:
+        """Train on `target`'s worker (None: in a local one) from the next session on; a
+        worker idling for the other place ends now."""
+        if target == self.remote:
+            return
+        self.remote = target
+        if self.state not in (RunState.RUNNING, RunState.PAUSED):
+            self.poller.shutdown()
+
+    def remote_status(self) -> str | None:
+        """The remote worker's host and latency, for the status line; None when local."""
+        remote = self._client.remote if self._client is not None else None
+        if remote is None:
+            return None
+        if remote.hello is None:
+            return f"{remote.host}: connecting…"
+        latency = "" if remote.latency_ms is None else f" · {remote.latency_ms:.0f} ms round trip"
+        return f"remote worker on {remote.host}{latency}"
 
     def shutdown(self) -> None:
         """Stop and join the worker (within ~2 s in every case) and the poller's timer."""
@@ -213,7 +237,9 @@ class TrainingController(QObject):
         self.last_done_at = None
         self._client.configure(self.configs)
         self.sessionChanged.emit()
-        if started:
+        if started and self.remote is not None:
+            self.statusMessage.emit(f"connecting to {self.remote.text} (it loads torch)…")
+        elif started:
             self.statusMessage.emit("starting the training worker (loading torch)…")
 
     def _set_state(self, state: RunState) -> None:
@@ -232,7 +258,8 @@ class TrainingController(QObject):
     def _configured(self, configured: Configured) -> None:
         self.devices = list(configured.devices)
         if self.devices:
-            self.statusMessage.emit(f"training on {', '.join(sorted(set(self.devices)))}")
+            where = f"{self._client.remote.host}: " if self._client and self._client.remote else ""
+            self.statusMessage.emit(f"training on {where}{', '.join(sorted(set(self.devices)))}")
 
     def _fault(self, fault: Fault) -> None:
         self.faults[fault.run] = fault.message
@@ -263,6 +290,14 @@ class TrainingController(QObject):
         self.statusMessage.emit(
             f"error: the training worker stopped unexpectedly (exit code {died.exitcode}); "
             "the curves so far are kept, Start begins again"
+        )
+        if self.state in (RunState.RUNNING, RunState.PAUSED):
+            self._set_state(RunState.STOPPED)
+
+    def _lost(self, lost: Lost) -> None:
+        self.hidden_pending = False  # no answer is coming
+        self.statusMessage.emit(
+            f"error: {lost.message}\nThe curves so far are kept; Start connects again."
         )
         if self.state in (RunState.RUNNING, RunState.PAUSED):
             self._set_state(RunState.STOPPED)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -55,6 +55,7 @@ class HiddenStateView(QWidget):
         self.weights_combo.addItem("initial weights", None)
         self.refresh_button = QPushButton("Refresh", objectName="hiddenRefreshButton")
         self.summary = QLabel("Computing…", objectName="hiddenSummary", wordWrap=True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)  # a remote worker's error, too
         self.graphics = pg.GraphicsLayoutWidget()
 
         header = QHBoxLayout()

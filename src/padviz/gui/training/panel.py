@@ -9,6 +9,7 @@ field being typed in keeps its keys).
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -120,6 +121,11 @@ class TrainingPanel(QWidget):
         self.progress_label = QLabel(objectName="progressLabel")
         self._fix_progress_width()
         self.status_label = QLabel(objectName="statusLabel", wordWrap=True)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)  # may quote a remote's stderr
+        self.remote_label = QLabel(objectName="remoteLabel")  # a remote worker's host, latency
+        self.remote_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.remote_label.setVisible(False)
+        self._remote_shown_at = 0.0
         self.fault_label = QLabel(objectName="faultLabel", wordWrap=True)
         self.fault_label.setVisible(False)
 
@@ -213,6 +219,7 @@ class TrainingPanel(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(controls)
         right_layout.addWidget(self.progress_label)  # its own line: on a narrow screen too
+        right_layout.addWidget(self.remote_label)
         right_layout.addWidget(self.fault_label)
         right_layout.addWidget(self.views_splitter, 1)
 
@@ -243,6 +250,8 @@ class TrainingPanel(QWidget):
         c.sessionChanged.connect(self._show_session)
         c.recordsAdded.connect(self._records_added)
         c.polled.connect(self._redraw)
+        c.polled.connect(self._show_remote)
+        self.form.remote_devices.targetChanged.connect(c.set_remote)
         c.runFaulted.connect(lambda _run, _message: self._show_faults())
         c.statusMessage.connect(self.show_status)
         c.hiddenReady.connect(self.hidden_view.show_truth)
@@ -453,7 +462,7 @@ class TrainingPanel(QWidget):
         faults = self.controller.faults
         lines = [
             f"<span style='color:{run_color(self.controller.runs[run])}'>■</span> "
-            f"{RUN_LABELS.get(self.controller.runs[run], '')}: {text}"
+            f"{RUN_LABELS.get(self.controller.runs[run], '')}: {html.escape(text)}"
             for run, text in sorted(faults.items())
         ]
         self.fault_label.setStyleSheet(f"color: {current_theme().error}")
@@ -471,6 +480,17 @@ class TrainingPanel(QWidget):
         if c.state is RunState.RUNNING and rate > 0:
             text += f" · {rate:.0f} steps/s per run"
         self.progress_label.setText(text)
+
+    def _show_remote(self) -> None:
+        """The remote worker's host and latency, once a second (nothing for a local one)."""
+        now = time.monotonic()
+        if now - self._remote_shown_at < 1.0:
+            return
+        self._remote_shown_at = now
+        text = self.controller.remote_status()
+        self.remote_label.setVisible(text is not None)
+        if text is not None:
+            self.remote_label.setText(text)
 
     def show_status(self, message: str) -> None:
         color = current_theme().error if message.startswith("error") else current_theme().muted

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from padviz.core.limits import MAX_BATCH_SIZE, MAX_LAYERS, MAX_LENGTH, MAX_WIDTH
 from padviz.core.options import CELL_NAMES, MODEL_NAMES
+from padviz.gui.remote_devices import RemoteDevices
 from padviz.gui.spin_boxes import spin_box
 from padviz.gui.theme import current_theme
 from padviz.gui.torch_loader import torch_loader
@@ -148,6 +149,7 @@ class SettingsForm(QWidget):
         self.distribution_combo = QComboBox(objectName="lengthDistributionCombo")
         self.device_combo = QComboBox(objectName="deviceCombo")
         self.device_combo.setToolTip("Where the runs train. " + LOCKED_HINT)
+        self.remote_devices = RemoteDevices(self.device_combo, self)  # "Remote…" and its devices
         self.locked_label = QLabel(LOCKED_HINT, wordWrap=True, objectName="lockedHint")
         self.locked_label.setVisible(False)
 
@@ -275,6 +277,7 @@ class SettingsForm(QWidget):
             self.device_combo.addItem(f"{device.id} — {device.name}", device.id)
         # Like "auto": the first accelerator when there is one, else the CPU.
         self.device_combo.setCurrentIndex(1 if self.device_combo.count() > 1 else 0)
+        self.remote_devices.install()
         defaults = TrainConfig()
         for spin, value in (
             (self.heads_spin, defaults.heads),
