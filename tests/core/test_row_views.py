@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from padviz.core.batch import from_lengths
 from padviz.core.document import build_document
-from padviz.core.row_views import LEAK, auto_row_length
+from padviz.core.options import LayoutOptions
+from padviz.core.row_views import LEAK, MAX_MASK_SLOTS, auto_row_length
 from padviz.core.views import EMPTY, PAD, REAL
 
 from .test_layout import options_strategy
@@ -192,3 +193,12 @@ def test_the_code_builds_the_rows_and_attends_as_each_sequence_alone(
                 labels[r, c - piece.length : c - 1].tolist()
                 == ns["input_ids"][r, c - piece.length + 1 : c].tolist()
             )
+
+
+def test_a_long_row_draws_the_mask_of_its_first_slots() -> None:
+    _, doc = document_for([3000, 5], LayoutOptions(), {"row_mask": "causal"})
+    assert doc.rows.row_length == 4096
+    mask = doc.row_mask
+    assert mask.shape == (MAX_MASK_SLOTS, MAX_MASK_SLOTS)
+    assert mask.title.endswith(f"(first {MAX_MASK_SLOTS} of 4096)")
+    assert mask.leaks == 0  # the row's first slots all hold sequence 0

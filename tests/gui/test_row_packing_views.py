@@ -112,3 +112,18 @@ def test_a_lesson_step_on_rows_gives_them_the_room_in_presentation(explorer, qtb
     assert below - top >= 2.5 * rows_view.fontMetrics().height()  # a token and its position id
     explorer.set_presentation(False)
     assert not explorer.row_section.isVisible()  # the button was never pressed
+
+
+def test_a_large_batch_builds_its_rows_off_the_gui_thread(explorer, qtbot) -> None:
+    from padviz.core.batch import from_lengths
+
+    state = explorer.state
+    state.set_batch(from_lengths([300, 120, 260] * 100, seed=2))  # 90,000 padded cells
+    qtbot.waitUntil(lambda: state.current and not explorer.drawing, timeout=60_000)
+    assert "rows" not in vars(state.document)  # hidden: never built
+    explorer.rows_button.setChecked(True)
+    assert state.computing  # the document comes again, its rows built on the thread
+    qtbot.waitUntil(lambda: state.current and not explorer.drawing, timeout=60_000)
+    document = state.document
+    assert "rows" in vars(document) and "row_mask" in vars(document)
+    assert explorer.row_section.rows_view.grid is document.rows

@@ -19,6 +19,7 @@ from padviz.core.codegen import layout_code
 from padviz.core.layout import Layout, WasteStats, compare_waste, compute_layout, describe_cell
 from padviz.core.options import LayoutOptions
 from padviz.core.row_code import row_packing_code
+from padviz.core.row_packing import RowPacking
 from padviz.core.row_views import RowMaskGrid, RowsGrid, pack_layout, rows_waste
 from padviz.core.text import elide_words
 from padviz.core.views import (
@@ -43,8 +44,21 @@ class Document:
     mask: PaddedGrid
     packed: PackedGrid
     jagged: JaggedGrid
-    rows: RowsGrid  # row packing for transformers, and one row's attention mask
-    row_mask: RowMaskGrid
+    row_packing: RowPacking | None  # the batch in rows for transformers (None: refused)
+    row_length: int
+    row_error: str | None  # why it was refused
+
+    @cached_property
+    def rows(self) -> RowsGrid:
+        """The row-packing grid, built on first use (only a shown row view needs it)."""
+        return RowsGrid(
+            self.layout, packing=self.row_packing, row_length=self.row_length, error=self.row_error
+        )
+
+    @cached_property
+    def row_mask(self) -> RowMaskGrid:
+        """One row's attention mask, built on first use."""
+        return RowMaskGrid(self.layout, rows=self.rows)
 
     @property
     def batch(self) -> Batch:
@@ -89,7 +103,7 @@ class Document:
     def code(self) -> str:
         """The runnable torch code behind the views (built on first use)."""
         return layout_code(self.batch, self.options) + row_packing_code(
-            self.layout, self.rows.row_length
+            self.layout, self.row_length
         )
 
     @property
@@ -112,22 +126,26 @@ class Document:
         return describe_cell(self.layout, row, t)
 
 
-def build_document(batch: Batch, options: LayoutOptions) -> Document:
+def build_document(batch: Batch, options: LayoutOptions, *, rows: bool = False) -> Document:
     """Lay `batch` out under `options` and build every view's grid (LayoutError on a batch
-    that cannot be laid out, such as an empty one)."""
+    that cannot be laid out, such as an empty one); the row-packing grids too with `rows`,
+    else on first use."""
     layout = compute_layout(batch, options)
     waste = compare_waste(batch, options)
     packing, row_length, row_error = pack_layout(layout)
-    rows = RowsGrid(layout, packing=packing, row_length=row_length, error=row_error)
     if packing is not None:
         waste["rows"] = rows_waste(packing, waste[options.order])
-    return Document(
+    document = Document(
         layout=layout,
         waste=waste,
         padded=PaddedGrid(layout),
         mask=PaddedGrid(layout, kind="mask"),
         packed=PackedGrid(layout),
         jagged=JaggedGrid(layout),
-        rows=rows,
-        row_mask=RowMaskGrid(layout, rows=rows),
+        row_packing=packing,
+        row_length=row_length,
+        row_error=row_error,
     )
+    if rows:  # built here, off the GUI thread, for an explorer that shows them
+        document.rows, document.row_mask  # noqa: B018
+    return document

@@ -39,7 +39,13 @@ if TYPE_CHECKING:
     from padviz.core.layout import Layout
 
 LEAK = 3  # a mask cell that lets a token see another sequence (row_mask "causal")
+MAX_MASK_SLOTS = 2048  # a mask is (L, L): longer rows show their first slots' mask
 ROW_PAD_TEXT = "·"
+
+
+def _causal(n: int) -> np.ndarray:
+    """(n, n) bool: a query may attend to its own slot and the ones before it."""
+    return np.tri(n, dtype=bool)
 
 
 def auto_row_length(lengths: np.ndarray) -> int:
@@ -219,11 +225,12 @@ class RowMaskGrid(Grid):
         o = self.layout.options
         if o.row_mask == "padded":
             self.shown = min(o.mask_row, self.layout.B - 1)
-            real = self.layout.mask_bt[self.shown]
-            allowed = np.tril(np.ones((len(real), len(real)), bool)) & real[None, :] & real[:, None]
+            real = self.layout.mask_bt[self.shown][:MAX_MASK_SLOTS]
+            allowed = _causal(len(real)) & real[None, :] & real[:, None]
             self.codes = np.where(allowed, REAL, PAD).astype(np.uint8)
             self.title = f"padded sequence {self.shown}: causal + key padding"
             self.row_label, self.col_label = "query t", "key t"
+            self._cut(self.layout.T)
             return
         grid = self.rows
         packing = grid.packing if grid is not None else None
@@ -232,19 +239,28 @@ class RowMaskGrid(Grid):
             self.title = "attention mask: no rows"
             return
         self.shown = min(o.mask_row, len(packing.rows) - 1)
-        blocks = packing.attention_mask(self.shown, documents=True)
+        # a sequence holds one piece of a row at most: its index tells the documents apart
+        owner = grid.sequence[self.shown][:MAX_MASK_SLOTS]
+        real = owner >= 0
+        causal = _causal(len(owner)) & real[:, None] & real[None, :]
+        blocks = causal & (owner[:, None] == owner[None, :])
         self.codes = np.where(blocks, REAL, PAD).astype(np.uint8)
-        real = grid.sequence[self.shown] >= 0
         self.codes[~real, :] = EMPTY
         self.codes[:, ~real] = EMPTY
         if o.row_mask == "causal":
-            leaking = packing.attention_mask(self.shown, documents=False) & ~blocks
+            leaking = causal & ~blocks
             self.codes[leaking] = LEAK
             self.leaks = int(leaking.sum())
             self.title = f"row {self.shown}, causal only: {self.leaks} leaking cells"
         else:
             self.title = f"row {self.shown}: causal + block-diagonal"
         self.row_label, self.col_label = "query slot", "key slot"
+        self._cut(packing.row_length)
+
+    def _cut(self, slots: int) -> None:
+        """Say so in the title when only the first MAX_MASK_SLOTS slots are drawn."""
+        if slots > MAX_MASK_SLOTS:
+            self.title += f" (first {MAX_MASK_SLOTS} of {slots})"
 
     def _query(self, i: int) -> Key | None:
         if self.layout.options.row_mask == "padded":
@@ -266,6 +282,7 @@ class RowMaskGrid(Grid):
             assert self.rows is not None
             slots = self.rows.cells_of(keys)
             t = slots[slots[:, 0] == self.shown, 1]
+        t = t[t < self.shape[0]]
         return np.stack([t, t], axis=1)
 
     def labels(self, r: np.ndarray, c: np.ndarray) -> list[str]:

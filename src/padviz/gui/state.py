@@ -39,10 +39,10 @@ def padded_cells(batch: Batch, options: LayoutOptions) -> int:
     return len(batch.sequences) * (-(-longest // multiple) * multiple)
 
 
-def _build(batch: Batch, options: LayoutOptions) -> Document:
+def _build(batch: Batch, options: LayoutOptions, rows: bool) -> Document:
     from padviz.core.document import build_document  # torch: imported on first use
 
-    return build_document(batch, options)
+    return build_document(batch, options, rows=rows)
 
 
 class _Delivery(QObject):
@@ -73,6 +73,9 @@ class AppState(QObject):
         self._shown = 0  # request number of the document (or failure) now shown
         self._thread: threading.Thread | None = None
         self._queued = False  # a newer request waits for the running thread
+        # A view shows the row-packing grids: build them with the document (off the GUI
+        # thread for a large batch) rather than on first use.
+        self.rows_wanted = False
         self._loading = False  # requests wait for torch
         self._delivery = _Delivery(self)
         self._delivery.done.connect(self._delivered)
@@ -155,7 +158,7 @@ class AppState(QObject):
         if padded_cells(self._batch, self._options) <= SYNC_CELLS and self._thread is None:
             request = self._request
             try:
-                document = _build(self._batch, self._options)
+                document = _build(self._batch, self._options, self.rows_wanted)
             except PadvizError as exc:
                 self._publish(request, None, exc)
             else:
@@ -174,12 +177,12 @@ class AppState(QObject):
 
     def _start_thread(self) -> None:
         request, batch, options = self._request, self._batch, self._options
-        delivery = self._delivery
+        delivery, rows = self._delivery, self.rows_wanted
 
         def work() -> None:
             document, error = None, None
             try:
-                document = _build(batch, options)
+                document = _build(batch, options, rows)
             except Exception as exc:  # handed to the GUI thread, which reports it
                 error = exc
             with contextlib.suppress(RuntimeError):  # the state was deleted: nobody to tell

@@ -227,7 +227,7 @@ class ExplorerPanel(QWidget):
             self._step_timer.start()
 
     def _show_grid(self, name: str, document: Document) -> None:
-        self.views[name].set_grid(document.grids[name])
+        self.views[name].set_grid(getattr(document, name))  # the row grids: built on first use
 
     def _live_views(self) -> dict[str, HeatmapView]:
         """The views that draw the document now (the row views only while they are shown)."""
@@ -235,9 +235,7 @@ class ExplorerPanel(QWidget):
 
     def _show_panels(self, document: Document) -> None:
         options = document.options
-        self.waste.show_stats(
-            document.waste, options.order, options.buckets, document.rows.row_length
-        )
+        self.waste.show_stats(document.waste, options.order, options.buckets, document.row_length)
         self.pitfall_panel.show_pitfalls(document.layout.pitfalls, document.layout.pack_error)
         self.legend.set_batch_info(document.batch.vocab_size, document.padding_text)
         self.batch_info.setText(document.summary_html)
@@ -414,11 +412,17 @@ class ExplorerPanel(QWidget):
         if on == self._rows_on:
             return
         self._rows_on = on
+        self.state.rows_wanted = on
         self.row_section.setVisible(on)
-        if on and self.document is not None and not self.drawing:
-            for name in ROW_VIEWS:
-                self._show_grid(name, self.document)
-            self._apply_lit()
+        doc = self.document
+        if not on or doc is None or self.drawing:
+            return
+        if doc.cells > SYNC_CELLS and "rows" not in vars(doc):
+            self.state.recompute()  # a large batch: its rows are built off the GUI thread
+            return
+        for name in ROW_VIEWS:
+            self._show_grid(name, doc)
+        self._apply_lit()
 
     def export_view(self, name: str, path: str | Path) -> Path:
         """Write view `name` (one of VIEW_NAMES) to a .png (pyqtgraph's ImageExporter, at twice
