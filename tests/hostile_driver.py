@@ -164,9 +164,9 @@ def files(folder: str) -> dict[str, Any]:
         try:
             opened = read_padviz_file(path)
             if opened.kind == "batch":
-                build_document(opened.content, _default_options())
-            elif opened.kind == "session":
-                build_document(opened.content.batch, opened.content.options)
+                build_document(opened.content, _default_options(), rows=True)
+            elif opened.kind == "session":  # its row-packing options drawn too
+                build_document(opened.content.batch, opened.content.options, rows=True)
         except PadvizError:
             pass
         except BaseException:
