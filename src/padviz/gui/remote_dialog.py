@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -32,12 +33,12 @@ from padviz.runner.remote import DEFAULT_REMOTE_COMMAND, RemoteHandle, RemoteTar
 
 PROBE_POLL_MS = 100
 HELP = (
-    "With a destination, ssh runs the command there (default: padviz worker --stdio; a "
-    "venv's: ~/venv/bin/padviz worker --stdio). ssh must log in without a prompt: a key or "
-    "ssh-agent.\nWithout one, the command is the whole transport, e.g.\n"
-    "srun --gres=gpu:1 padviz worker --stdio\n"
-    "docker exec -i NAME padviz worker --stdio\n"
-    "kubectl exec -i POD -- padviz worker --stdio"
+    "With a destination, ssh runs the command there (default: padviz worker --stdio;\n"
+    "a venv's: ~/venv/bin/padviz worker --stdio); ssh must log in without a prompt\n"
+    "(a key or ssh-agent). Without one, the command is the whole transport, e.g.\n"
+    "    srun --gres=gpu:1 padviz worker --stdio\n"
+    "    docker exec -i NAME padviz worker --stdio\n"
+    "    kubectl exec -i POD -- padviz worker --stdio"
 )
 
 
@@ -58,7 +59,7 @@ class RemoteDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("remoteDialog")
         self.setWindowTitle("Remote worker")
-        self.remembered = Remembered(lambda message: self.status.setText(message))
+        self.remembered = Remembered(lambda message: self.say(message))
         self.probe: RemoteHandle | None = None
         self.destination = QComboBox(objectName="remoteDestination", editable=True)
         self.destination.lineEdit().setPlaceholderText("user@host (ssh), or empty")
@@ -74,11 +75,13 @@ class RemoteDialog(QDialog):
         form.addRow("ssh destination", self.destination)
         form.addRow("command", self.command)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # wrapped text fits
         layout.addLayout(form)
-        layout.addWidget(plain_label(HELP))
+        help_label = plain_label(HELP)
+        help_label.setWordWrap(False)  # its own lines: the dialog is as wide as they are
+        layout.addWidget(help_label)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x" * 70))
 
         self._commands: dict[str, str] = {}
         for destination, command in self.remembered.remotes():
@@ -94,6 +97,11 @@ class RemoteDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.finished.connect(self._end_probe)
 
+    def say(self, text: str) -> None:
+        """Show `text` (plain) under the fields, the dialog growing to hold it."""
+        self.status.setText(text)
+        self.adjustSize()
+
     def target(self) -> RemoteTarget:
         """What the fields describe (a PadvizError naming the field if they cannot be used)."""
         destination = self.destination.currentText().strip() or None
@@ -105,11 +113,11 @@ class RemoteDialog(QDialog):
         try:
             target = self.target()
         except PadvizError as exc:
-            self.status.setText(f"error: {exc}")
+            self.say(f"error: {exc}")
             return
         self._end_probe()
         self.probe = RemoteHandle(target, None)
-        self.status.setText(f"connecting: {target.text} (the worker loads torch first)…")
+        self.say(f"connecting: {target.text} (the worker loads torch first)…")
         self.connect_button.setEnabled(False)
         self._timer.start()
 
@@ -123,7 +131,7 @@ class RemoteDialog(QDialog):
         lost = [m for m in probe.poll() if isinstance(m, Lost)]
         if lost:
             self._end_probe()
-            self.status.setText(f"error: {lost[0].message}")
+            self.say(f"error: {lost[0].message}")
 
     def _succeeded(self, probe: RemoteHandle, hello: Hello) -> None:
         host = probe.host
