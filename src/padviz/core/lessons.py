@@ -36,6 +36,10 @@ Lesson JSON format, version 1::
         "runs": ["padded-masked", ...]  optional, default all three modes: the runs to train
       },
       "tab": "explorer",                optional (inherited; step 1: explorer): one of TABS
+      "mistake": {                      required on a step whose tab is "mistakes", refused on
+        "name": "article_loss",         the others: a mistake of padviz.core.mistakes, run on
+        "stage": "try"                  the step's batch; "try" (the default) shows what torch
+      },                                did with the wrong code, "fix" the fix and its check too
       "highlight": {                    optional, this step only
         "views": ["packedView", ...],   widgets to call out (VIEWS)
         "cells": [[2, 4], ...],         [sequence, t]: the sequence's index in the batch as
@@ -78,6 +82,7 @@ from padviz.core.captions import (
 from padviz.core.errors import PadvizError
 from padviz.core.layout import Layout, compute_layout, plan
 from padviz.core.limits import MAX_NAME_CHARS, MAX_TEXT_CHARS
+from padviz.core.mistakes import ALL as MISTAKES  # the catalogue: no torch
 from padviz.core.models import MODEL_MODES
 from padviz.core.options import OPTION_NAMES, LayoutOptions
 from padviz.core.training import TrainConfig
@@ -86,7 +91,8 @@ from padviz.resources import asset
 
 FORMAT = "padviz-lesson"
 VERSION = 1
-TABS = ("explorer", "training", "bench")
+TABS = ("explorer", "training", "bench", "mistakes")
+MISTAKE_STAGES = ("try", "fix")
 VIEWS = (
     "paddedView",
     "maskView",
@@ -101,9 +107,10 @@ VIEWS = (
     "maskedLossPlot",
     "unmaskedLossPlot",
     "hiddenStateView",
+    "mistakeCells",
 )
 _LESSON_KEYS = frozenset(("format", "version", "name", "number", "title", "description", "steps"))
-_STEP_KEYS = frozenset(("caption", "batch", "options", "training", "tab", "highlight"))
+_STEP_KEYS = frozenset(("caption", "batch", "options", "training", "tab", "highlight", "mistake"))
 _BATCH_SOURCES = {
     "preset": frozenset(),
     "lengths": frozenset(("vocab_size", "seed")),
@@ -139,6 +146,14 @@ class Highlight:
 
 
 @dataclass(frozen=True)
+class MistakeStep:
+    """A step of the Mistakes tab: which mistake, tried or fixed."""
+
+    name: str
+    stage: str  # one of MISTAKE_STAGES
+
+
+@dataclass(frozen=True)
 class TrainingSpec:
     """The training config of a step and which runs (modes) to train with it."""
 
@@ -160,6 +175,7 @@ class Step:
     tab: str
     highlight: Highlight
     template: str  # the caption with its layout figures in and its {run.metric}s not yet
+    mistake: MistakeStep | None = None
 
     @property
     def states_results(self) -> bool:
@@ -279,6 +295,7 @@ class _Reader:
         except ValueError as exc:
             raise self.error("options", str(exc)) from None
         highlight = self.read_highlight(raw.get("highlight", {}), layout)
+        mistake = self.read_mistake(raw.get("mistake"))
         try:
             partial = fill_layout_fields(template, layout, highlight.time)
         except ValueError as exc:
@@ -288,7 +305,30 @@ class _Reader:
             if self.training is None or run not in self.training.runs:
                 raise self.error("caption", f"{{{name}}} needs a training step with run {run}")
         caption = render(partial, training_fields({}))
-        return Step(caption, self.batch, self.options, self.training, self.tab, highlight, partial)
+        return Step(
+            caption, self.batch, self.options, self.training, self.tab, highlight, partial, mistake
+        )
+
+    def read_mistake(self, spec: Any) -> MistakeStep | None:
+        if spec is None:
+            if self.tab == "mistakes":
+                raise self.error("mistake", "a step on the mistakes tab must name its mistake")
+            return None
+        if self.tab != "mistakes":
+            raise self.error(
+                "mistake", f"only a step on the mistakes tab runs one (tab {self.tab!r})"
+            )
+        if not isinstance(spec, dict):
+            raise self.error("mistake", f"must be a JSON object, got {type(spec).__name__}")
+        self.unknown_keys(spec, frozenset(("name", "stage")), "mistake")
+        name, stage = spec.get("name"), spec.get("stage", "try")
+        if not isinstance(name, str) or name not in MISTAKES:
+            raise self.error("mistake.name", f"{name!r} is not one of {', '.join(MISTAKES)}")
+        if stage not in MISTAKE_STAGES:
+            raise self.error(
+                "mistake.stage", f"{stage!r} is not one of {', '.join(MISTAKE_STAGES)}"
+            )
+        return MistakeStep(name, stage)
 
     def read_batch(self, spec: Any) -> Batch:
         if not isinstance(spec, dict):
