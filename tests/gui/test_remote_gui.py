@@ -22,6 +22,8 @@ from padviz.gui.remote_devices import REMOTE_CHOICE, REMOTE_ENTRY, RemoteDevices
 from padviz.gui.state import AppState
 from padviz.gui.training import TrainingPanel
 from padviz.gui.training.controller import RunState
+from padviz.runner.messages import PROTOCOL_VERSION, Hello, RemoteDevice
+from padviz.runner.remote import remote_target
 from tests.gui.test_bench_panel import TINY as TINY_BENCH
 from tests.gui.training_helpers import WAIT_MS, assert_nothing_running, tiny
 
@@ -111,7 +113,10 @@ def test_training_on_a_remote_device_is_training_as_usual(qtbot, panel) -> None:
     assert len(panel.controller.curves[0]) >= 3 and panel.start_button.isEnabled()
     panel.start()
     qtbot.waitUntil(lambda: len(panel.controller.curves[0]) >= 2, timeout=WAIT_MS)
-    assert panel.controller.poller.client.remote is not None  # a new remote worker
+    remote = panel.controller.poller.client.remote
+    assert remote is not None and remote.pid != worker  # a new remote worker
+    panel.shutdown()  # as closing the window does
+    assert remote.exitcode is not None and not remote.alive
 
 
 def test_the_bench_tab_offers_the_hosts_connected_to_and_measures_there(qtbot, panel) -> None:
@@ -119,10 +124,14 @@ def test_the_bench_tab_offers_the_hosts_connected_to_and_measures_there(qtbot, p
     bench = BenchPanel()
     qtbot.addWidget(bench)
     qtbot.waitUntil(lambda: bench.device_combo.findData(REMOTE_CHOICE) >= 0, timeout=WAIT_MS)
-    connect_remote(qtbot, panel.form.remote_devices)
-    # the Training tab connected: the Bench tab's box has the remote's devices too
-    remote_at = bench.device_combo.findText(f"{HOST}: cpu", Qt.MatchFlag.MatchStartsWith)
-    assert 0 <= remote_at < bench.device_combo.findData(REMOTE_CHOICE)
+    # as if the Training tab's dialog had connected (that is the test above)
+    devices = (RemoteDevice("cpu", "the remote's CPU", 1024.0),)
+    hello = Hello(PROTOCOL_VERSION, "0.1.0", "2.13", HOST, devices)
+    panel.form.remote_devices._connected(remote_target(None, WORKER), hello, HOST)
+    assert panel.form.device_combo.currentText() == f"{HOST}: cpu (the remote's CPU)"
+    # ... and the Bench tab's box has the remote's devices too, before "Remote…"
+    remote_at = bench.device_combo.findText(f"{HOST}: cpu (the remote's CPU)")
+    assert 0 <= remote_at == bench.device_combo.findData(REMOTE_CHOICE) - 1
     bench.device_combo.setCurrentIndex(remote_at)
     bench.start(**TINY_BENCH)
     assert f"on {HOST}" in bench.recommendation.text()
@@ -133,6 +142,20 @@ def test_the_bench_tab_offers_the_hosts_connected_to_and_measures_there(qtbot, p
     assert not bench.controller.poller.polling
     threads_after = {t for t in threading.enumerate() if t not in threads_before and t.is_alive()}
     assert not threads_after
+
+
+def test_a_remembered_list_that_cannot_be_read_is_skipped_and_said(isolated_settings) -> None:
+    said: list[str] = []
+    remembered = Remembered(said.append)
+    remembered.add_remote("me@gpu1", "padviz worker --stdio")
+    remembered.add_remote(None, "srun padviz worker --stdio")
+    remembered.add_remote("me@gpu1", "~/venv/bin/padviz worker --stdio")  # replaces the first
+    assert remembered.remotes() == [
+        ("me@gpu1", "~/venv/bin/padviz worker --stdio"),
+        (None, "srun padviz worker --stdio"),
+    ]
+    remembered._save({"remote/targets": '[{"destination": 3, "command": "x"}]'})
+    assert remembered.remotes() == [] and "does not hold strings" in said[0]
 
 
 def test_a_remote_that_cannot_start_says_why_in_the_dialog(qtbot, panel) -> None:

@@ -58,7 +58,7 @@ def compare_with_local(records, config: dict[str, object]) -> None:
                 assert step.value(name) == getattr(record, name), name
 
 
-def test_a_remote_cpu_run_gives_the_local_losses_and_obeys_every_control() -> None:
+def test_a_remote_cpu_run_gives_the_local_losses_obeys_every_control_and_is_lost_if_killed():
     client = TrainingClient(remote=LOCAL)
     try:
         configs = [tiny("padded-masked", steps=8, seed=4), tiny("packed", steps=8, seed=4)]
@@ -97,9 +97,18 @@ def test_a_remote_cpu_run_gives_the_local_losses_and_obeys_every_control() -> No
         for name, array in truth.items():
             np.testing.assert_array_equal(answer.arrays[name], array)
         assert client.remote.latency_ms is not None and client.remote.latency_ms >= 0
+
+        # killed mid-run: Lost, once, saying so
+        client.configure([tiny("packed", steps=1_000_000)])
+        client.run()
+        collect(client.poll, lambda ms: of_type(ms, Records))
+        os.kill(client.pid, signal.SIGKILL)
+        message = lost(client.poll)
+        assert client.poll() == [] and not client.alive
     finally:
         client.stop()
-    assert ended(client.remote) and not client.alive
+    assert message.exitcode == -signal.SIGKILL
+    assert "the connection to" in message.message and "was lost" in message.message
 
 
 def test_the_bench_runs_remotely_with_progress_and_the_local_result_shape() -> None:
@@ -114,7 +123,7 @@ def test_the_bench_runs_remotely_with_progress_and_the_local_result_shape() -> N
     assert done.result["pad_ratios"] == TINY_BENCH["pad_ratios"]
     assert [row["target_pad_ratio"] for row in done.result["rows"]] == [0.0, 0.5]
     assert done.result["device"] == "cpu" and not done.result["interrupted"]
-    assert ended(client.remote)
+    assert ended(client.remote) and not client.alive  # stop() ended it
 
 
 def test_a_worker_of_another_protocol_is_refused_with_both_versions() -> None:
@@ -127,6 +136,7 @@ def test_a_worker_of_another_protocol_is_refused_with_both_versions() -> None:
     assert "worker protocol 99" in message and f"speaks protocol {PROTOCOL_VERSION}" in message
     assert "install the same padviz version on both machines" in message
     assert handle.hello is None and ended(handle)
+    assert handle.exitcode == 0  # the worker ended by itself once its stdin closed
 
 
 class RawWorker:
@@ -160,7 +170,7 @@ class RawWorker:
         return code, self.process.stderr.read()
 
 
-def test_bad_lines_get_an_error_line_back_and_the_worker_carries_on() -> None:
+def test_bad_lines_get_an_error_line_back_the_worker_goes_on_and_a_foreign_begin_ends_it():
     worker = RawWorker()
     try:
         assert worker.read()["type"] == "Hello"
@@ -176,24 +186,7 @@ def test_bad_lines_get_an_error_line_back_and_the_worker_carries_on() -> None:
             assert answer["type"] == "ProtocolError" and says in answer["message"], answer
         worker.send(b'{"type": "Ping", "token": 7}')
         assert worker.read() == {"type": "Pong", "token": 7}
-        worker.send(json.dumps(begin_dict("training")).encode())
-        worker.send(b'{"type": "Pause"}')
-        worker.send(b'{"type": "Sync", "token": 3}')
-        assert worker.read() == {"type": "Acked", "command": "Pause"}
-        assert worker.read() == {"type": "Synced", "token": 3}
-    finally:
-        code, _ = worker.end()
-    assert code == 0  # stdin closing ended it
-
-
-def begin_dict(role: str, protocol: int = PROTOCOL_VERSION) -> dict[str, object]:
-    return {**vars(begin(role)), "type": "Begin", "protocol": protocol}
-
-
-def test_the_worker_says_a_protocol_mismatch_too_and_ends() -> None:
-    worker = RawWorker()
-    try:
-        assert worker.read()["type"] == "Hello"
+        # a Begin of another protocol: the worker says so, on stderr too, and ends
         worker.send(json.dumps(begin_dict("training", protocol=99)).encode())
         answer = worker.read()
     finally:
@@ -204,19 +197,8 @@ def test_the_worker_says_a_protocol_mismatch_too_and_ends() -> None:
     assert code == EXIT_PROTOCOL_MISMATCH
 
 
-def test_a_worker_killed_mid_run_is_lost_once_and_says_so() -> None:
-    client = TrainingClient(remote=LOCAL)
-    try:
-        client.configure([tiny("packed", steps=1_000_000)])
-        client.run()
-        collect(client.poll, lambda ms: of_type(ms, Records))
-        os.kill(client.pid, signal.SIGKILL)
-        message = lost(client.poll)
-        assert client.poll() == [] and not client.alive
-    finally:
-        client.stop()
-    assert message.exitcode == -signal.SIGKILL
-    assert "the connection to" in message.message and "was lost" in message.message
+def begin_dict(role: str, protocol: int = PROTOCOL_VERSION) -> dict[str, object]:
+    return {**vars(begin(role)), "type": "Begin", "protocol": protocol}
 
 
 @pytest.mark.parametrize(
