@@ -155,3 +155,66 @@ def test_json_has_the_cells_and_keeps_the_contract(capsys) -> None:
     assert main(["mistakes", "zero_length", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["affected_cells"] == [] and out["affected_text"] is None
+
+
+def _token_at(batch, layout, row: int, t: int) -> int | None:
+    """The token id at (row, t) of the explorer's padded tensor, None at a pad."""
+    if not layout.mask_bt[row, t]:
+        return None
+    return int(layout.padded_bt[row, t])
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("order", ["given", "sorted"])
+def test_explorer_cells_are_the_same_tokens_in_the_explorers_layout(side, order) -> None:
+    from padviz.core.batch import from_lengths
+    from padviz.core.layout import compute_layout
+    from padviz.core.mistake_views import explorer_cells
+    from padviz.core.options import LayoutOptions
+
+    batch = from_lengths([5, 3, 7])
+    options = LayoutOptions(padding_side=side, order=order)
+    layout = compute_layout(batch, options)
+    # the last token of each sequence, never read: the same tokens lit in the explorer
+    r = run("lengths_too_short", (5, 3, 7))
+    keys = explorer_cells(r, batch, options)
+    assert sorted(_token_at(batch, layout, row, t) for row, t in keys.tolist()) == sorted(
+        seq[-1] for seq in batch.sequences
+    )
+    rows = [int(layout.order[row]) for row, _ in keys.tolist()]
+    assert sorted(rows) == [0, 1, 2]
+    # left padding's cells: its dropped real tokens are the same tokens, its packed pads pads
+    r = run("left_padding_packed", (5, 3, 7))
+    keys = explorer_cells(r, batch, options)
+    assert len(keys) == len(r.affected_cells)
+    tokens = [_token_at(batch, layout, row, t) for row, t in keys.tolist()]
+    assert tokens.count(None) == 5  # the 5 pads packed
+    dropped = sorted(t for t in tokens if t is not None)
+    T = 7
+    expected = sorted(
+        batch.sequences[s][t - (T - len(batch.sequences[s]))]
+        for s, t in r.affected_cells
+        if t >= T - len(batch.sequences[s])
+    )
+    assert dropped == expected
+
+
+def test_cells_beyond_the_explorers_max_length_are_left_out() -> None:
+    from padviz.core.batch import from_lengths
+    from padviz.core.mistake_views import explorer_cells
+    from padviz.core.options import LayoutOptions
+
+    r = run("lengths_too_short", (5, 3, 7))
+    keys = explorer_cells(r, from_lengths([5, 3, 7]), LayoutOptions(max_length=4))
+    assert keys.tolist() == [[1, 2]]  # only sequence 1's last token (t=2) is still drawn
+
+
+def test_the_caption_says_what_is_lit_before_and_after_the_fix() -> None:
+    from padviz.core.mistake_views import caption
+
+    r = run("left_padding_packed", (5, 3, 7))
+    assert caption(r, fixed=False) == (
+        "Lit: 5 pads packed and 5 real tokens dropped (left-padded, as the wrong code padded)."
+    )
+    assert caption(r, fixed=True).startswith("Lit before the fix: 5 pads packed")
+    assert caption(run("zero_length"), fixed=False) == ""

@@ -85,7 +85,9 @@ def _build_corpus(window: MainWindow) -> QWidget:
 def _build_mistakes(window: MainWindow) -> QWidget:
     from padviz.gui.explorer.mistakes_panel import MistakesPanel
 
-    return MistakesPanel(window.state)  # the mistake lab, on the explorer's batch
+    lab = MistakesPanel(window.state)  # the mistake lab, on the explorer's batch
+    lab.showInExplorer.connect(window.light_in_explorer)
+    return lab
 
 
 class MainWindow(QMainWindow):
@@ -244,6 +246,11 @@ class MainWindow(QMainWindow):
     @property
     def mistakes(self) -> MistakesPanel:
         return cast("MistakesPanel", self.tab("mistakes"))
+
+    def light_in_explorer(self, cells) -> None:
+        """The mistake lab's cells, lit in the explorer's views (Show in explorer)."""
+        self.show_tab("explorer")
+        self.explorer.highlight_cells(cells)
 
     def show_tab(self, key: str) -> bool:
         """Bring the tab `key` to the front; False when there is no such tab."""

@@ -12,7 +12,7 @@ MARK_ALPHA = 48  # of 255: the tint behind the marked lines
 class MarkedCode(QPlainTextEdit):
     """Read-only code, wrapped, asking for the height of its text (so what follows sits right
     under it); a crowded panel shrinks it to MIN_LINES and it scrolls. `mark(tag, colour)`
-    tints the lines that carry `tag`."""
+    tints the lines that carry `tag` and scrolls them into view."""
 
     MIN_LINES = 4
 
@@ -55,6 +55,7 @@ class MarkedCode(QPlainTextEdit):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()  # wrapping changed with the width
+        self.ensureCursorVisible()  # the marked line, when it scrolls
 
     def mark(self, tag: str, colour: str) -> None:
         """A tinted background on the lines that carry `tag` (a comment-only one: the next
@@ -80,3 +81,6 @@ class MarkedCode(QPlainTextEdit):
                 follows = False
             block = block.next()
         self.setExtraSelections(marks)
+        if marks:  # a view too short for all of it scrolls to what it is about
+            self.setTextCursor(QTextCursor(marks[-1].cursor.block()))
+            self.ensureCursorVisible()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -29,9 +31,13 @@ from PySide6.QtWidgets import (
 from padviz.core import mistakes
 from padviz.core.mistakes import MistakeResult
 from padviz.gui.explorer.marked_code import MarkedCode
+from padviz.gui.explorer.mistake_cells_view import MistakeCellsView
 from padviz.gui.state import AppState
 from padviz.gui.theme import Theme, current_theme, readable_on, theme_notifier
 from padviz.gui.torch_loader import LOADING, torch_loader
+
+if TYPE_CHECKING:
+    from padviz.core.document import Document
 
 RUNNING = "running it against torch…"
 FIX_HIDDEN = "# Press “Fix it” to see the fix and check it against torch."
@@ -41,21 +47,28 @@ LIST_MIN_WIDTH = 180
 class _Delivery(QObject):
     """Carries a thread's result to the GUI thread (a queued signal)."""
 
-    done = Signal(int, object, object)  # request number, MistakeResult | None, error | None
+    # request number, MistakeResult | None, its cells' Document | None, error | None
+    done = Signal(int, object, object, object)
 
 
 class MistakesPanel(QWidget):
     """mistakesPanel: `mistakesList` of entries; for the selected one `tryButton`, `fixButton`,
     `wrongCode` / `fixCode` (the lines after the shared setup, or whole scripts with
-    `wholeScripts`) and `wrongVerdict` / `fixVerdict`. `result` is the latest run."""
+    `wholeScripts`) and `wrongVerdict` / `fixVerdict`; under them, for a silent mistake,
+    `mistakeCells`: its batch with the affected cells lit. `result` is the latest run, `busy`
+    says one is still to come."""
 
     resultShown = Signal(object)  # the MistakeResult now shown
+    showInExplorer = Signal(object)  # (K, 2) (row, t) keys of the explorer's layout to light
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mistakesPanel")
         self.state = state
         self.result: MistakeResult | None = None
+        self.document: Document | None = None  # the result's batch, for mistakeCells
+        self.busy = False  # a run was asked for and its result is not shown yet
+        self._presenting = False
         self._stage = 0  # 0: code only, 1: tried (the wrong code's outcome), 2: fixed too
         self._request = 0
         self._threads: list[threading.Thread] = []
@@ -135,6 +148,12 @@ class MistakesPanel(QWidget):
             layout.addWidget(verdict)
             layout.addStretch(1)
             columns.addWidget(column)
+        self.fix_column = column
+        # As tall as the code and verdicts need, so the cells sit right under them.
+        columns.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.cells = MistakeCellsView()
+        self.cells.hide()
+        self.cells.showInExplorer.connect(self._show_in_explorer)
 
         detail = QWidget()
         layout = QVBoxLayout(detail)
@@ -142,7 +161,9 @@ class MistakesPanel(QWidget):
         for widget in (self.title, self.line, self.note):
             layout.addWidget(widget)
         layout.addLayout(buttons)
-        layout.addWidget(columns, 1)
+        layout.addWidget(columns)
+        layout.addWidget(self.cells)
+        layout.addStretch(1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.list)
@@ -169,8 +190,9 @@ class MistakesPanel(QWidget):
     def _selected(self, row: int) -> None:
         self.combo.setCurrentIndex(row)
         self._stage = 0
-        self.result = None
+        self.result, self.document = None, None
         self._request += 1  # a run still going is for another entry
+        self.busy = False
         self.status.setText("")
         self._render()
 
@@ -196,23 +218,42 @@ class MistakesPanel(QWidget):
         else:
             self._render()
 
+    def show_stage(self, name: str, stage: str) -> None:
+        """A lesson's step: entry `name` tried ("try") or tried and fixed ("fix")."""
+        if name != self.name:
+            self.select(name)
+        self._stage = 2 if stage == "fix" else 1
+        current = self.result is not None and self.result.name == name
+        if current and self.result.lengths == self.lengths_used():
+            self._render()
+        else:
+            self._start()
+
+    def lengths_used(self) -> tuple[int, ...]:
+        """The lengths the selected entry runs on for the explorer's batch."""
+        return mistakes.get(self.name).prepare(self.lengths()[0])[0]
+
     def _start(self) -> None:
         self._request += 1
+        self.busy = True
         self.status.setText(RUNNING if torch_loader().is_loaded() else LOADING)
         torch_loader().when_loaded(self._run_thread)
 
     def _run_thread(self) -> None:
         request, name, (lengths, _) = self._request, self.name, self.lengths()
-        delivery = self._delivery
+        batch, delivery = self.state.batch, self._delivery
 
         def work() -> None:
-            result, error = None, None
+            from padviz.core.mistake_views import lab_document
+
+            result, document, error = None, None, None
             try:
                 result = mistakes.run(name, lengths)
+                document = lab_document(batch, result)
             except Exception as exc:  # handed to the GUI thread, which raises it there
                 error = exc
             with contextlib.suppress(RuntimeError):  # the panel was deleted meanwhile
-                delivery.done.emit(request, result, error)
+                delivery.done.emit(request, result, document, error)
 
         thread = threading.Thread(target=work, name="padviz-mistake", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
@@ -230,14 +271,19 @@ class MistakesPanel(QWidget):
         return any(t.is_alive() for t in self._threads)
 
     def _delivered(
-        self, request: int, result: MistakeResult | None, error: Exception | None
+        self,
+        request: int,
+        result: MistakeResult | None,
+        document: Document | None,
+        error: Exception | None,
     ) -> None:
         if request != self._request:
             return  # overtaken by another entry or batch
         self.status.setText("")
+        self.busy = False
         if error is not None:
             raise error  # a bug: the application's error report shows it
-        self.result = result
+        self.result, self.document = result, document
         self._render()
         self.resultShown.emit(result)
 
@@ -261,8 +307,34 @@ class MistakesPanel(QWidget):
         self.fix_code.setPlainText(fix_text if shows_fix else FIX_HIDDEN)
         self.wrong_code.mark("# MISTAKE", theme.error)
         self.fix_code.mark("# FIX", theme.info)
+        self.fix_column.setVisible(shows_fix or not self._presenting)
         self.wrong_verdict.setText(_verdict_html(result, theme, fix=False) if self._stage else "")
         self.fix_verdict.setText(_verdict_html(result, theme, fix=True) if shows_fix else "")
+        self._render_cells(result, theme, fixed=shows_fix)
+
+    def _render_cells(self, result: MistakeResult | None, theme: Theme, *, fixed: bool) -> None:
+        """The batch with the affected cells lit, once a silent mistake was tried."""
+        if not self._stage or result is None or self.document is None:
+            self.cells.hide()
+            return
+        from padviz.core.mistake_views import ran_on
+
+        self.cells.show_result(self.document, result, theme, fixed=fixed)
+        own = ran_on(result, self.state.batch)
+        self.cells.explorer_button.setEnabled(own)
+        self.cells.explorer_button.setToolTip(
+            "Light these cells in the explorer's views"
+            if own
+            else "The lab ran on other lengths than the explorer's batch (see the note above)"
+        )
+
+    def _show_in_explorer(self) -> None:
+        from padviz.core.mistake_views import explorer_cells
+
+        if self.result is not None:
+            self.showInExplorer.emit(
+                explorer_cells(self.result, self.state.batch, self.state.options)
+            )
 
     def _theme_changed(self, _theme: Theme) -> None:
         self._render()
@@ -277,13 +349,17 @@ class MistakesPanel(QWidget):
 
     def set_presentation(self, on: bool) -> None:
         """The list, the set-up and copy controls give way to the code and verdicts; a combo
-        box picks the entry."""
+        box picks the entry (and says its title); the fix's column waits for Fix it, so the
+        wrong code has the width until then."""
+        self._presenting = on
         self.list.setVisible(not on)
         self.combo.setVisible(on)
+        self.title.setVisible(not on)
         self.whole.setVisible(not on)
         self.copy_button.setVisible(not on)
         if on and self.whole.isChecked():
             self.whole.setChecked(False)
+        self._render()
 
     def _apply_font(self) -> None:
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)

@@ -354,6 +354,8 @@ class Lecture(QObject):
         if state.path is not None:
             state.set_path(None)  # Save must not write a lesson's batch over the last file
         state.set_options(step.options)
+        if step.mistake is not None:  # on the step's batch, set just above
+            w.mistakes.show_stage(step.mistake.name, step.mistake.stage)
         if step.training is not None:
             w.training.apply_lesson(step.training)
         self._results_changed()

@@ -40,6 +40,16 @@ class LessonTraining(Protocol):
         ...
 
 
+class LessonMistakes(Protocol):
+    """The Mistakes tab, as a lesson step picks an entry and runs it."""
+
+    busy: bool  # a run was asked for and its result is not shown yet
+
+    def show_stage(self, name: str, stage: str) -> None:
+        """Entry `name` tried ("try") or tried and fixed ("fix"), on the explorer's batch."""
+        ...
+
+
 class LectureWindow(Protocol):
     """What lecture mode uses of the main window besides QMainWindow's own methods (it docks
     its panel there, hides the menu and status bars, goes full screen). MainWindow is one."""
@@ -55,8 +65,12 @@ class LectureWindow(Protocol):
     @property
     def training(self) -> LessonTraining: ...
 
+    @property
+    def mistakes(self) -> LessonMistakes: ...
+
     def show_tab(self, key: str) -> bool:
-        """Bring the tab `key` ("explorer", "training", "bench") to the front; False if none."""
+        """Bring the tab `key` ("explorer", "training", "bench", "mistakes") to the front;
+        False if none."""
         ...
 
     def built_tab(self, key: str) -> QWidget | None:

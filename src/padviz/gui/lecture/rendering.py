@@ -3,8 +3,8 @@ slides` and File > Export lesson as slides… (which runs `padviz slides`).
 
 A picture is taken only once the window shows what the step says: the explorer's document drawn,
 a step that trains trained to the end of its runs (the lesson's stopping point, in the training
-worker, as the Start button would), and the hidden-state truth view computed. Nothing is drawn
-that says "Computing…".
+worker, as the Start button would), the hidden-state truth view computed, and a mistake-lab
+step's mistake run. Nothing is drawn that says "Computing…" or "running".
 """
 
 from __future__ import annotations
@@ -129,6 +129,9 @@ def settle(window: MainWindow) -> None:
             )
     if on_training:
         _wait(lambda: not training.hidden_pending(), DOCUMENT_TIMEOUT_S, "the hidden states")
+    if step is not None and step.mistake is not None:
+        lab = window.mistakes
+        _wait(lambda: not lab.busy, DOCUMENT_TIMEOUT_S, f"mistake {step.mistake.name!r}")
     for _ in range(3):  # what the last answers changed is laid out and painted
         QApplication.processEvents()
 
