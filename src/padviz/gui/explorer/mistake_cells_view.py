@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 FIX_ALPHA = "70"  # the fix colour's fill, as the theme's lit fill is translucent
 OUTLINE_PX = 3.0  # bolder than the explorer's: these cells are the point of the picture
 ROW_LINES = 1.4  # a heatmap row's height in text lines ...
-CHROME_LINES = 3.6  # ... and its title and axes'
+CHROME_LINES, CHROME_PX = 3.0, 40  # ... and its title's and axes' (their padding is in pixels)
 MIN_ROWS_SHOWN, MAX_ROWS_SHOWN = 2, 8  # more sequences than this share the tallest view
 
 
@@ -83,7 +83,7 @@ class MistakeCellsView(QWidget):
     def _fit(self) -> None:
         """As tall as its rows need at the current font (large type in presentation)."""
         line = self.fontMetrics().lineSpacing()
-        self.view.setFixedHeight(int((CHROME_LINES + ROW_LINES * self._rows) * line))
+        self.view.setFixedHeight(int((CHROME_LINES + ROW_LINES * self._rows) * line) + CHROME_PX)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
