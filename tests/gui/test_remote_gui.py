@@ -126,12 +126,14 @@ def test_the_bench_tab_offers_the_hosts_connected_to_and_measures_there(qtbot, p
     qtbot.waitUntil(lambda: bench.device_combo.findData(REMOTE_CHOICE) >= 0, timeout=WAIT_MS)
     # as if the Training tab's dialog had connected (that is the test above)
     devices = (RemoteDevice("cpu", "the remote's CPU", 1024.0),)
-    hello = Hello(PROTOCOL_VERSION, "0.1.0", "2.13", HOST, devices)
+    hello = Hello(PROTOCOL_VERSION, "0.1.0", "<img src='x'>2.13", HOST, devices)
     panel.form.remote_devices._connected(remote_target(None, WORKER), hello, HOST)
     assert panel.form.device_combo.currentText() == f"{HOST}: cpu (the remote's CPU)"
     # ... and the Bench tab's box has the remote's devices too, before "Remote…"
     remote_at = bench.device_combo.findText(f"{HOST}: cpu (the remote's CPU)")
     assert 0 <= remote_at == bench.device_combo.findData(REMOTE_CHOICE) - 1
+    tip = bench.device_combo.itemData(remote_at, Qt.ItemDataRole.ToolTipRole)
+    assert "torch &lt;img src=&#x27;x&#x27;&gt;2.13, 1 GiB" in tip  # shown, not rendered
     bench.device_combo.setCurrentIndex(remote_at)
     bench.start(**TINY_BENCH)
     assert f"on {HOST}" in bench.recommendation.text()

@@ -9,6 +9,8 @@ RemoteTarget, so `target()` says where the chosen device is: None for this machi
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
@@ -43,6 +45,12 @@ def known_remotes() -> _KnownRemotes:
     if _known is None:
         _known = _KnownRemotes()
     return _known
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip showing `text` as it is: Qt reads a tooltip that looks like HTML as HTML, so
+    the text (the remote's words) goes escaped into one that surely is."""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
 
 
 def device_text(host: str, device_id: str, name: str) -> str:
@@ -136,7 +144,6 @@ class RemoteDevices(QObject):
             self.combo.insertItem(index, device_text(host, device.id, device.name), device.id)
             self.combo.setItemData(index, target, REMOTE_ROLE)
             memory = f", {device.memory_mb / 1024:.0f} GiB" if device.memory_mb else ""
-            tip = (
-                f"{target.text}\npadviz {hello.padviz_version}, torch {hello.torch_version}{memory}"
-            )
+            versions = f"padviz {hello.padviz_version}, torch {hello.torch_version}{memory}"
+            tip = plain_tooltip(f"{target.text}\n{versions}")
             self.combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
