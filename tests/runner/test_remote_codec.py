@@ -101,6 +101,12 @@ def array_line(**array: object) -> bytes:
         (array_line(dtype="int8", shape=[2], data="AA=="), REPORTS, "must be 2 bytes in base64"),
         (array_line(dtype="int8", shape=[1], data="A!=="), REPORTS, "is not base64"),
         (array_line(dtype="int8", shape=[1]), REPORTS, "array object with dtype, shape and data"),
+        (
+            b'{"type": "Records", "generation": 1, "steps": [{"run": 0, "values": [1, 2],'
+            b' "steps_per_s": 1.0, "done_at": 2.0}]}',
+            REPORTS,
+            f"Records.steps[0].values has 2 values; a step has {len(CURVE_FIELDS)}",
+        ),
         (b'{"type": "Lost", "exitcode": 1, "message": "x"}', REPORTS, "unknown message type"),
         (b'{"type": "Died", "exitcode": 1}', REPORTS, "unknown message type 'Died'"),
     ],

@@ -23,8 +23,9 @@ from typing import IO, Any
 
 import numpy as np
 
+from padviz.core.curves import CURVE_FIELDS
 from padviz.core.errors import PadvizError
-from padviz.runner.messages import Command, Died, Report, SessionReport
+from padviz.runner.messages import Command, Died, Report, RunStep, SessionReport
 
 MAX_COMMAND_BYTES = 1 << 20  # a line to the worker: configs, a hidden-state request
 MAX_REPORT_BYTES = 32 << 20  # a line from it: the largest is a hidden-state answer
@@ -155,7 +156,12 @@ def _decode_dataclass(cls: type, body: Any, where: str) -> Any:
             + (f"; missing {', '.join(missing)}" if missing else "")
             + (f"; unknown {', '.join(map(_short, unknown))}" if unknown else "")
         )
-    return cls(**{n: _decode(body[n], hints[n], f"{where}.{n}") for n in names})
+    message = cls(**{n: _decode(body[n], hints[n], f"{where}.{n}") for n in names})
+    if isinstance(message, RunStep) and len(message.values) != len(CURVE_FIELDS):
+        raise CodecError(  # a step's values go into the curves' columns one by one
+            f"{where}.values has {len(message.values)} values; a step has {len(CURVE_FIELDS)}"
+        )
+    return message
 
 
 def _decode(value: Any, hint: Any, where: str) -> Any:
