@@ -195,7 +195,12 @@ class MainWindow(QMainWindow):
         """Build the panel of `key` and put it where its placeholder was, at the same index
         with the same title, the current tab staying current (nobody hears a change)."""
         placeholder = self._tabs_by_key[key]
-        panel = self._builders.pop(key)(self)
+        build = self._builders.pop(key)
+        try:
+            panel = build(self)
+        except BaseException:
+            self._builders[key] = build  # still a placeholder: never taken for the panel
+            raise
         self._tabs_by_key[key] = panel
         index = self.tabs.indexOf(placeholder)
         if index >= 0:
