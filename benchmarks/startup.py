@@ -5,7 +5,10 @@
 Each figure is the time from just before the parent starts a fresh `python` subprocess to a
 mark the child prints (its time.monotonic(), the same clock on Linux and macOS), median of N
 runs (5), offscreen (QT_QPA_PLATFORM=offscreen) with a throw-away settings folder, so the app
-opens as on a first start:
+opens as on a first start. The children may write bytecode (__pycache__, one uncounted warm-up
+run of the window compiles padviz's modules), as an installed padviz has its modules compiled;
+with PYTHONDONTWRITEBYTECODE, as set on some shared machines, every start would compile them
+again (~70 ms more here):
 
 - python alone: `python -c pass`, the floor under every other row;
 - import torch: context; the window imports it on a thread once it is shown;
@@ -70,10 +73,12 @@ PROBES = (
 
 
 def child_env(settings_dir: str) -> dict[str, str]:
-    """Offscreen, importable from this checkout, fresh settings, the start-up hook on."""
+    """Offscreen, importable from this checkout, fresh settings, bytecode kept, the start-up
+    hook on."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=settings_dir)
     env[STARTUP_BENCH_ENV] = "1"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -99,11 +104,13 @@ def run_once(args: list[str], env: dict[str, str]) -> dict[str, float]:
     return marks
 
 
-def measure(runs: int) -> dict[str, list[float]]:
+def measure(runs: int, warm_up: bool = True) -> dict[str, list[float]]:
     """Seconds per row, one sample per run; the runs of different rows are interleaved."""
     samples: dict[str, list[float]] = {label: [] for label, _, _ in PROBES}
     with tempfile.TemporaryDirectory() as settings_dir:
         env = child_env(settings_dir)
+        if warm_up:
+            run_once(["-m", "padviz"], env)  # compiles padviz's modules; not counted
         for _ in range(runs):
             marks_of: dict[tuple[str, ...], dict[str, float]] = {}
             for label, args, mark in PROBES:
@@ -137,7 +144,7 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d')}; median of {runs} runs, offscreen"
     )
-    print(format_table(measure(runs)))
+    print(format_table(measure(runs, warm_up=not args.smoke)))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from padviz.core.limits import MAX_LENGTH
 from padviz.core.row_packing import RowPacking, pack_rows
 from padviz.core.views import (
     EMPTY,
+    LEAK,
     PAD,
     REAL,
     Grid,
@@ -38,7 +39,6 @@ from padviz.core.views import (
 if TYPE_CHECKING:
     from padviz.core.layout import Layout
 
-LEAK = 3  # a mask cell that lets a token see another sequence (row_mask "causal")
 MAX_MASK_SLOTS = 2048  # a mask is (L, L): longer rows show their first slots' mask
 ROW_PAD_TEXT = "·"
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # a type only: the GUI imports these grids' vocabulary withou
 EMPTY = 0
 PAD = 1
 REAL = 2
+LEAK = 3  # a row mask's cell that lets a token see another sequence (row_mask "causal")
 TOKEN_OFFSET = 2
 TOKEN_LEVELS = 254
 _TABLE_LIMIT = 1 << 20  # vocabularies up to this size map ids through a table
@@ -293,11 +294,15 @@ def _index_list(array, limit: int = 16) -> str:
     return f"[{shown}{', ...' if len(items) > limit else ''}]"
 
 
+PACKING_REFUSED = "torch refused to pack this batch: see the pitfall panel"
+
+
 def packed_summary(layout: Layout) -> str:
-    """Two lines on the sort order of the PackedSequence, or one on why there is none."""
+    """Two lines on the sort order of the PackedSequence, or one saying there is none (torch's
+    reason is long: the pitfall panel shows it, see `PACKING_REFUSED`)."""
     packed = layout.packed
     if packed is None:
-        return f"not packed: torch refused ({layout.pack_error})"
+        return "not packed: torch refused"
     if packed.sorted_indices is None:
         return "sorted_indices = None, unsorted_indices = None (enforce_sorted=True: given order)"
     return (

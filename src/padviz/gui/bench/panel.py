@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from padviz.core.bench_series import STRATEGIES, bench_series
 from padviz.core.errors import PadvizError
 from padviz.gui.bench.controller import BenchController
+from padviz.gui.bench.plot import BenchPlot
 from padviz.gui.remote_devices import RemoteDevices
 from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
 from padviz.gui.torch_loader import torch_loader
@@ -86,7 +87,7 @@ class BenchPanel(QWidget):
         self.recommendation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setup_label = QLabel(objectName="benchSetup", wordWrap=True)
         self.setup_label.setTextFormat(Qt.TextFormat.PlainText)  # names a remote's device
-        self.plot = pg.PlotWidget(objectName="benchPlot", enableMenu=False)
+        self.plot = BenchPlot()
         self.table = QTableWidget(0, len(TABLE_COLUMNS), objectName="benchTable")
         self._build()
         self.start_button.clicked.connect(lambda: self.start())
@@ -128,6 +129,7 @@ class BenchPanel(QWidget):
             )
             item.addItem(line)
             self.lines[name] = line
+        self.plot.apply_font()  # the legend's entries too
         self.plot.setXRange(0, 1)
 
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
@@ -304,3 +306,4 @@ class BenchPanel(QWidget):
         """Hide the settings and the table so the plot and the recommendation fill the tab."""
         self.settings.setVisible(not on)
         self.table.setVisible(not on)
+        self.plot.set_presentation(on)

@@ -86,7 +86,9 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.grid: Grid | None = None
         self.title = ShrinkingLabel()
         self.addItem(self.title, row=0, col=0, colspan=2)
-        axes = {side: TickAxis(side) for side in ("left", "bottom", "top")}
+        # Every side ours, the hidden right one too: pyqtgraph's own axis rewrites its label's
+        # HTML at each range change (an SI prefix), a cost on every edit.
+        axes = {side: TickAxis(side) for side in ("left", "bottom", "top", "right")}
         self.plot: pg.PlotItem = self.addPlot(row=1, col=0, axisItems=axes, enableMenu=False)
         self.plot.invertY(True)
         self.plot.hideButtons()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt
@@ -21,10 +22,13 @@ from PySide6.QtWidgets import (
 
 from padviz.core.limits import MAX_LENGTH
 from padviz.core.options import ROW_ALGORITHMS, ROW_MASKS, ROW_OVERFLOWS
-from padviz.core.row_views import LEAK, RowMaskGrid, RowsGrid
+from padviz.core.views import LEAK  # not core.row_views: that imports torch (core.layout)
 from padviz.gui.explorer.heatmap import HeatmapView, ShrinkingLabel
 from padviz.gui.state import AppState
 from padviz.gui.theme import Theme, mask_lut, rgba
+
+if TYPE_CHECKING:
+    from padviz.core.row_views import RowMaskGrid, RowsGrid
 
 MASK_NAMES = {
     "documents": "block-diagonal + causal",

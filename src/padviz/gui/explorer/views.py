@@ -7,16 +7,24 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen, QTransform
+from PySide6.QtGui import QColor, QPen, QTextOption, QTransform
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from padviz.core.views import REAL, JaggedGrid, PackedGrid, PaddedGrid, packed_summary
+from padviz.core.views import (
+    PACKING_REFUSED,
+    REAL,
+    JaggedGrid,
+    PackedGrid,
+    PaddedGrid,
+    packed_summary,
+)
 from padviz.gui.explorer.axes import TickAxis
 from padviz.gui.explorer.cell_items import CellTextItem, MarkLabels
 from padviz.gui.explorer.heatmap import HeatmapView, ShrinkingLabel, scaled_font
 from padviz.gui.theme import Theme, mask_lut, readable_on
 
 STRIP_MARGIN = 0.8  # room above and below the jagged strip for its labels, in strip heights
+REFUSAL_MARGIN_PX = 8  # between the refusal's wrapped lines and the plot's edges
 
 
 class PaddedView(HeatmapView):
@@ -81,7 +89,10 @@ class PackedView(HeatmapView):
         super().__init__("packed", parent)
         self.setObjectName("packedView")
         bars = self.addPlot(
-            row=1, col=1, axisItems={"bottom": TickAxis("bottom")}, enableMenu=False
+            row=1,
+            col=1,
+            axisItems={side: TickAxis(side) for side in ("left", "bottom", "top", "right")},
+            enableMenu=False,
         )
         self.bars_plot: pg.PlotItem = bars
         bars.invertY(True)
@@ -99,14 +110,20 @@ class PackedView(HeatmapView):
         self.summary = ShrinkingLabel(justify="left")
         self.addItem(self.summary, row=2, col=0, colspan=2)
         self.refusal = pg.TextItem(anchor=(0.5, 0.5))
+        self.refusal.textItem.document().setDefaultTextOption(
+            QTextOption(Qt.AlignmentFlag.AlignHCenter)
+        )
+        self.refusal.hide()
         # Out of the auto-range: a text's bounds follow the view's scale, and an empty view
         # (before the first document) auto-ranged and repainted itself ~15 times a second.
         self.plot.addItem(self.refusal, ignoreBounds=True)
+        self.vb.sigResized.connect(self._wrap_refusal)
         self._bar_hovered: int | None = None
         self._sizes: np.ndarray | None = None
         self._summary_look: tuple[str, float, str] | None = None
         self._bars_label_look: tuple[float, str] | None = None
         self._bar_width = 0
+        self._refused = False
         self.apply_theme(self.theme)
         self.apply_font()
 
@@ -127,15 +144,27 @@ class PackedView(HeatmapView):
             self.bars_plot.setXRange(0, width, padding=0)
         self._set_bars_label()
         self._set_summary(html.escape(packed_summary(lay)).replace("\n", "<br>"))
-        if lay.packed is None:
-            self.refusal.setText("torch refused to pack this batch:\nsee the pitfall panel")
+        refused = lay.packed is None
+        if refused != self._refused:  # a new style lays the axis out again: only on a change
+            self._refused = refused
+            for side in ("left", "bottom"):  # no 0.2, 0.4, ... on an empty plot
+                self.plot.getAxis(side).setStyle(showValues=not refused)
+        if refused:
+            self.refusal.setText(PACKING_REFUSED)
             self.refusal.setPos(QPointF(0.5, 0.5))
             self.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             self.refusal.show()
+            self._wrap_refusal()
         else:
             self.refusal.hide()
         # The bars follow the main plot's range (linked): apply it now, not in the paint.
         self.bars_plot.getViewBox().updateMatrix()
+
+    def _wrap_refusal(self, *_args) -> None:
+        """The refusal's lines wrap within the plot, however narrow (a projector's)."""
+        if self.refusal.isVisible():
+            width = self.vb.width() - 2 * REFUSAL_MARGIN_PX
+            self.refusal.setTextWidth(max(width, 4 * self.fontMetrics().averageCharWidth()))
 
     def _set_bars_label(self) -> None:
         """The bars' axis label (only when its look changed: a new label lays the view out)."""
@@ -181,6 +210,7 @@ class PackedView(HeatmapView):
         self.ci.layout.setColumnFixedWidth(1, 9 * self.fontMetrics().averageCharWidth() + 20)
         self.bar_text.set_font(self.font())
         self.refusal.setFont(self.font())
+        self._wrap_refusal()
 
     def _mouse_moved(self, pos: QPointF) -> None:
         super()._mouse_moved(pos)

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from padviz.core.curves import Curves
@@ -41,9 +41,9 @@ class MetricsTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # Widths set by _fit_columns: equal shares (Stretch) cut "unmasked loss" at 1280 px.
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setToolTip(
             "accuracy: share of real tokens (or sequences) predicted right; steps/s: wall-clock "
             "rate of the run; tokens/s (real tokens only) and step ms: one step of the run "
@@ -56,6 +56,7 @@ class MetricsTable(QTableWidget):
         """Hide the COMPACT_HIDDEN columns (presentation) or show every column."""
         for col, (name, _, _) in enumerate(COLUMNS):
             self.setColumnHidden(col, on and name in COMPACT_HIDDEN)
+        self._fit_columns()
 
     def show_runs(self, labels: Sequence[str], colors: Sequence[str]) -> None:
         self.setRowCount(len(labels))
@@ -66,24 +67,50 @@ class MetricsTable(QTableWidget):
             for col in range(1, len(COLUMNS)):
                 self.setItem(row, col, QTableWidgetItem("–"))
         self.fit_height()
+        self._fit_columns()
 
     def refresh(self, curves: Sequence[Curves], steps_per_s: Sequence[float]) -> None:
+        longer = False  # a number with more digits may need a wider column
         for row, run_curves in enumerate(curves):
             for col, (_, field, fmt) in enumerate(COLUMNS[1:], start=1):
                 value = steps_per_s[row] if field is None else run_curves.last(field)
                 text = "–" if math.isnan(value) or not len(run_curves) else fmt.format(value)
                 item = self.item(row, col)
                 if item is not None and item.text() != text:
+                    longer = longer or len(text) > len(item.text())
                     item.setText(text)
+        if longer:
+            self._fit_columns()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self.resizeRowsToContents()
-            self.fit_height()
+            self._fit_columns()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Every shown column as wide as its title and cells need, plus an equal share of the
+        width left over; narrower than that the table scrolls, it never cuts a title."""
+        header = self.horizontalHeader()
+        shown = [c for c in range(self.columnCount()) if not self.isColumnHidden(c)]
+        if not shown:
+            return
+        needs = [max(header.sectionSizeHint(c), self.sizeHintForColumn(c)) for c in shown]
+        spare = max(self.viewport().width() - sum(needs), 0) // len(shown)
+        for col, need in zip(shown, needs, strict=True):
+            if header.sectionSize(col) != need + spare:
+                header.resizeSection(col, need + spare)
+        self.fit_height()
 
     def fit_height(self) -> None:
         """Exactly tall enough for its rows, so it takes no space from the plots."""
         height = self.horizontalHeader().height() + 2 * self.frameWidth()
         height += sum(self.rowHeight(r) for r in range(self.rowCount()))
-        self.setFixedHeight(height)
+        if self.horizontalHeader().length() > self.viewport().width():  # it scrolls
+            height += self.horizontalScrollBar().sizeHint().height()
+        if height != self.height():
+            self.setFixedHeight(height)

@@ -309,9 +309,11 @@ class SettingsForm(QWidget):
 
     def model_modes(self) -> list[str]:
         """The modes (runs) the chosen model trains in, in the order the core lists them."""
+        if not self.filled:  # before torch is loaded: core.models imports it (GUI thread)
+            return []
         from padviz.core.models import MODEL_MODES
 
-        return list(MODEL_MODES[self.model()]) if self.filled else []
+        return list(MODEL_MODES[self.model()])
 
     def base_config(self) -> dict[str, Any]:
         """TrainConfig fields (no mode) as the form shows them."""
