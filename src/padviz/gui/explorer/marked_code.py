@@ -22,6 +22,7 @@ class MarkedCode(QPlainTextEdit):
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self._height = 0
+        self._marked: int | None = None  # the block number of the last marked line
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.textChanged.connect(self._fit)
 
@@ -55,7 +56,7 @@ class MarkedCode(QPlainTextEdit):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()  # wrapping changed with the width
-        self.ensureCursorVisible()  # the marked line, when it scrolls
+        self._show_mark()  # the marked line, when it scrolls
 
     def mark(self, tag: str, colour: str) -> None:
         """A tinted background on the lines that carry `tag` (a comment-only one: the next
@@ -81,6 +82,18 @@ class MarkedCode(QPlainTextEdit):
                 follows = False
             block = block.next()
         self.setExtraSelections(marks)
-        if marks:  # a view too short for all of it scrolls to what it is about
-            self.setTextCursor(QTextCursor(marks[-1].cursor.block()))
-            self.ensureCursorVisible()
+        self._marked = marks[-1].cursor.block().blockNumber() if marks else None
+        self._show_mark()
+
+    def _show_mark(self) -> None:
+        """A view too short for all of it scrolls to the last marked line (the change), all
+        of its wrapped lines where they fit."""
+        if self._marked is None:
+            return
+        cursor = QTextCursor(self.document().findBlockByNumber(self._marked))
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from padviz.core.document import Document
     from padviz.core.mistakes import MistakeResult
 
-FIX_ALPHA = "70"  # the fix colour's fill, as the theme's lit fill is translucent
+FIX_WASH = "88"  # after the fix the cells are washed with the background, outlined in the
+# fix colour: a blue fill alone vanished on the token map's blues
 OUTLINE_PX = 3.0  # bolder than the explorer's: these cells are the point of the picture
 ROW_LINES = 1.4  # a heatmap row's height in text lines ...
 CHROME_LINES, CHROME_PX = 3.0, 40  # ... and its title's and axes' (their padding is in pixels)
@@ -67,7 +68,7 @@ class MistakeCellsView(QWidget):
         self.view.set_grid(document.padded)
         keys = np.array(result.affected_cells, np.int64).reshape(-1, 2)
         if fixed:
-            self.view.lit.set_style(theme.info[:7], OUTLINE_PX, theme.info[:7] + FIX_ALPHA)
+            self.view.lit.set_style(theme.info[:7], OUTLINE_PX, theme.background[:7] + FIX_WASH)
         else:
             self.view.lit.set_style(theme.lit[:7], OUTLINE_PX, theme.lit)
         self.view.set_lit_cells(document.padded.cells_of(keys))
