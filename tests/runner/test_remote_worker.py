@@ -180,6 +180,8 @@ def test_bad_lines_get_an_error_line_back_the_worker_goes_on_and_a_foreign_begin
             (b'{"type": "Sync", "token": false}', "Sync.token must be int, got False"),
             (b"x" * (MAX_COMMAND_BYTES + 10), f"over the limit of {MAX_COMMAND_BYTES} bytes"),
             (b'{"type": "Run"}', "expected Begin first, got Run"),
+            (json.dumps(begin_dict("painting")).encode(), "unknown role 'painting'"),
+            (json.dumps(begin_dict("bench")).encode(), "Begin of the bench needs its bench_config"),
         ):
             worker.send(line)
             answer = worker.read()

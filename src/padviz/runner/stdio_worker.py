@@ -154,6 +154,9 @@ def serve(commands: BinaryIO, reports: BinaryIO) -> int:
                 training_worker.serve(channel)
             elif command.role == "bench" and command.bench_config is not None:
                 bench_worker.serve(channel, dict(command.bench_config))
+            elif command.role == "bench":
+                channel.send(ProtocolError("Begin of the bench needs its bench_config"))
+                continue
             else:
                 channel.send(ProtocolError(f"unknown role {command.role!r}; use one of {ROLES}"))
                 continue
