@@ -111,8 +111,23 @@ def test_a_remote_cpu_run_gives_the_local_losses_obeys_every_control_and_is_lost
     assert "the connection to" in message.message and "was lost" in message.message
 
 
+# The worker, with its bench printing to stdout (as a library might) before it measures.
+NOISY_WORKER = (
+    "import os, padviz.runner.bench_worker as b\n"
+    "measure = b._measure\n"
+    "def noisy(conn, config):\n"
+    "    print('a stray print', flush=True)\n"
+    "    os.write(1, b'a stray write\\n')\n"
+    "    return measure(conn, config)\n"
+    "b._measure = noisy\n"
+    "from padviz.runner.stdio_worker import main\n"
+    "main()\n"
+)
+
+
 def test_the_bench_runs_remotely_with_progress_and_the_local_result_shape() -> None:
-    client = BenchClient(TINY_BENCH, remote=LOCAL)
+    noisy = RemoteTarget(None, shlex.join([sys.executable, "-c", NOISY_WORKER]))
+    client = BenchClient(TINY_BENCH, remote=noisy)
     try:
         got = collect(client.poll, lambda ms: of_type(ms, BenchDone))
     finally:
@@ -124,6 +139,8 @@ def test_the_bench_runs_remotely_with_progress_and_the_local_result_shape() -> N
     assert [row["target_pad_ratio"] for row in done.result["rows"]] == [0.0, 0.5]
     assert done.result["device"] == "cpu" and not done.result["interrupted"]
     assert ended(client.remote) and not client.alive  # stop() ended it
+    # what the worker's code wrote to stdout went to stderr: the protocol never saw it
+    assert {"a stray print", "a stray write"} <= set(client.remote.stderr_lines)
 
 
 def test_a_worker_of_another_protocol_is_refused_with_both_versions() -> None:

@@ -200,6 +200,11 @@ class RemoteHandle:
             return self.hello.hostname
         return self.target.host
 
+    @property
+    def stderr_lines(self) -> list[str]:
+        """The last lines the remote wrote on stderr (STDERR_LINES at most)."""
+        return list(self._stderr)
+
     # -- WorkerHandle's interface ------------------------------------------------------------
     @property
     def pid(self) -> int | None:
