@@ -2,8 +2,9 @@
 remembers between runs (`Remembered`).
 
 Only the Explorer is built before the window's first paint; the other tabs start as empty
-placeholders and are built after it, one per event-loop turn, or at once when something needs
-one (showing its tab, a menu item, `tab(key)`, the `training` / `bench` / ... attributes).
+placeholders and are built after it once torch is loaded, one per event-loop turn, or at once
+when something needs one (showing its tab, a menu item, `tab(key)`, the `training` / `bench` /
+... attributes).
 """
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ class MainWindow(QMainWindow):
         if watched is self.tabs and event.type() == QEvent.Type.Paint:
             self.tabs.removeEventFilter(self)
             QTimer.singleShot(0, torch_loader().start)  # once this paint is on screen
-            self._tab_timer.start()
+            # The other tabs once torch is there: built meanwhile, they slowed its import
+            # (and the first layout) by the time they took on the GUI thread.
+            torch_loader().when_loaded(self._tab_timer.start)
         return super().eventFilter(watched, event)
 
     def fit_screen(self) -> None:
@@ -224,8 +227,8 @@ class MainWindow(QMainWindow):
             self._build_tab(key)
 
     def _build_next_tab(self) -> None:
-        """After the first paint: one placeholder built per event-loop turn, so input and
-        painting go on in between."""
+        """After the first paint and torch: one placeholder built per event-loop turn, so
+        input and painting go on in between."""
         if self._builders:
             self._build_tab(next(iter(self._builders)))
         if self._builders:
