@@ -124,8 +124,11 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.grid = grid
         self.text.set_source(grid)
         self._set_title(grid.title)
-        self._set_axis("left", grid.row_label, grid.row_ticks())
-        self._set_axis("bottom", grid.col_label, grid.col_ticks())
+        # A hidden axis (the jagged strip's) costs nothing: its ticks are not even made.
+        if self.plot.getAxis("left").isVisible():
+            self._set_axis("left", grid.row_label, grid.row_ticks())
+        if self.plot.getAxis("bottom").isVisible():
+            self._set_axis("bottom", grid.col_label, grid.col_ticks())
         if grid.shape != self._shape:
             self._shape = grid.shape
             self._framing = True  # the codes are shown once, below, not on each range step
