@@ -11,7 +11,12 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch.nn.utils.rnn import pack_padded_sequence, pack_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import (
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+)
 
 from padviz.core.batch import Batch, from_lengths, from_text, load_preset
 from padviz.core.layout import compare_waste, compute_layout, describe_cell, describe_row
@@ -53,6 +58,17 @@ def check_layout(batch: Batch, o: LayoutOptions) -> None:
     assert L.padded.dtype == (torch.int64 if float(o.padding_value).is_integer() else torch.float64)
     np.testing.assert_array_equal(L.padded_bt, grid)
     np.testing.assert_array_equal(L.mask_bt, mask)
+    # ... and torch's own pad_sequence, on the columns it makes (T may add pad_to_multiple_of's)
+    want = pad_sequence(
+        [torch.tensor(s, dtype=L.padded.dtype) for s in seqs],
+        batch_first=o.batch_first,
+        padding_value=o.padding_value,
+        padding_side=o.padding_side,
+    )
+    made = want.shape[1 if o.batch_first else 0]
+    steps = slice(0, made) if o.padding_side == "right" else slice(T - made, T)
+    assert torch.equal(L.padded[:, steps] if o.batch_first else L.padded[steps], want)
+    assert L.padded.is_contiguous()
 
     # Jagged view.
     assert np.diff(L.offsets).tolist() == lengths and L.offsets[0] == 0
