@@ -142,6 +142,8 @@ def test_export_from_the_menu(window, tmp_path) -> None:
         "mask.png",
         "packed.png",
         "padded.png",
+        "row_mask.png",
+        "rows.png",
     ]
 
 

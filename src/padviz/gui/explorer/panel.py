@@ -388,13 +388,14 @@ class ExplorerPanel(QWidget):
             return not self._presenting or not self._called_out.isdisjoint(names)
 
         self._jagged_wanted = shown("jaggedView")
-        rows_called = self._presenting and not self._called_out.isdisjoint(ROW_CALLOUTS)
+        rows_called = not self._called_out.isdisjoint(ROW_CALLOUTS)  # by a lesson step
         self._set_rows(rows_called or (not self._presenting and self.rows_button.isChecked()))
         self._fit_jagged()
-        if rows_called:  # the rows get more of the height than the heatmaps above them
+        projected = rows_called and self._presenting
+        if projected:  # the rows get more of the height than the heatmaps above them
             self.middle.setSizes([2000, 3000, 0])  # weights: the splitter scales them
         # a projector's room goes to the transformer views: the RNN's packed view gives way
-        self.packed_view.setVisible(not rows_called or "packedView" in self._called_out)
+        self.packed_view.setVisible(not projected or "packedView" in self._called_out)
         self.waste.setVisible(shown("wasteTable", "wasteLabel"))
         self.pitfall_panel.set_allowed(shown("pitfallPanel"))
         self.batch_info.setVisible(not (self._presenting and self._in_lesson))  # caption says it
