@@ -51,3 +51,14 @@ def test_an_lstm_over_a_row_is_right_for_the_first_sequence_only(lengths) -> Non
 def test_a_single_sequence_runs_on_a_batch_with_a_boundary() -> None:
     r = run("lstm_over_packed_row", (4,))
     assert len(r.lengths) >= 2 and "two sequences" in r.note
+
+
+@pytest.mark.parametrize("lengths", LENGTHS)
+def test_the_lit_cells_are_the_tokens_each_mistake_got_wrong(lengths) -> None:
+    later = {(s, t) for s in range(1, len(lengths)) for t in range(lengths[s])}
+    for name in ("rows_without_document_mask", "rows_positions_not_reset", "lstm_over_packed_row"):
+        affected = run(name, lengths).affected
+        assert set(affected.cells) == later, name  # every token after the first sequence
+        assert f"the {len(later)} tokens" in affected.text
+    ends = {(s, lengths[s] - 1) for s in range(len(lengths) - 1)}  # all but the last's end
+    assert set(run("rows_labels_across_boundaries", lengths).affected.cells) == ends

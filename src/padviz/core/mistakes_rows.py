@@ -4,6 +4,12 @@ when the row is treated as one long sequence."""
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from padviz.core.mistake_cells import DIFFERS, AffectedCells
 from padviz.core.mistake_spec import DEFAULT_LENGTHS, Lengths, Mistake, Setup, code
 
 
@@ -13,6 +19,18 @@ def two_or_more(lengths: Lengths) -> tuple[Lengths, str]:
         return lengths, ""
     shown = ",".join(map(str, DEFAULT_LENGTHS))
     return DEFAULT_LENGTHS, f"This mistake needs two sequences in a row, so it runs on {shown}."
+
+
+def row_tokens_differ(ns: dict[str, Any], what: str) -> AffectedCells:
+    """The tokens of the row whose `got` is not `expected` (their sequence's own result), as
+    (sequence, t): slot k holds token k - (where sequence document_ids[k] starts)."""
+    owner = ns["document_ids"].cpu().numpy()
+    diff = (ns["got"].detach().cpu().double() - ns["expected"].detach().cpu().double()).abs()
+    wrong = diff.reshape(len(owner), -1).amax(dim=1).numpy() > DIFFERS
+    starts = np.concatenate([[0], np.cumsum(ns["lengths"])[:-1]])
+    cells = tuple((int(owner[k]), int(k - starts[owner[k]])) for k in np.flatnonzero(wrong))
+    n = len(cells)
+    return AffectedCells(cells, f"the {n} token{'' if n == 1 else 's'} {what}")
 
 
 def _row_setup(lengths: Lengths, *reference: str) -> str:
@@ -129,6 +147,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = attend(row, causal & same_document)[None]  # FIX: block-diagonal and causal",
         ),
         two_or_more,
+        partial(row_tokens_differ, what="that attended to another sequence"),
     ),
     Mistake(
         "rows_positions_not_reset",
@@ -148,6 +167,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = (row + pos_embedding(position_ids))[None]",
         ),
         two_or_more,
+        partial(row_tokens_differ, what="given another sequence's positions"),
     ),
     Mistake(
         "rows_labels_across_boundaries",
@@ -170,6 +190,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = labels",
         ),
         two_or_more,
+        partial(row_tokens_differ, what="trained to predict the next sequence's first token"),
     ),
     Mistake(
         "lstm_over_packed_row",
@@ -193,5 +214,6 @@ MISTAKES: tuple[Mistake, ...] = (
             "got = torch.cat([o[:n] for o, n in zip(out, lengths)])[None]",
         ),
         two_or_more,
+        partial(row_tokens_differ, what="whose state carried over from the sequence before"),
     ),
 )
