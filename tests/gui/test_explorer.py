@@ -386,3 +386,10 @@ def test_views_and_table_follow_the_application_font(explorer, qapp) -> None:
         assert explorer.editor.table.verticalHeader().defaultSectionSize() > rows
     finally:
         qapp.setFont(original)
+
+
+def test_no_view_draws_an_axis_on_its_top_or_right(explorer) -> None:
+    plots = [view.plot for view in explorer.views.values()] + [explorer.packed_view.bars_plot]
+    for plot in plots:
+        assert not plot.getAxis("top").isVisible() and not plot.getAxis("right").isVisible()
+    assert explorer.padded_view.plot.getAxis("left").isVisible()

@@ -92,7 +92,8 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.plot: pg.PlotItem = self.addPlot(row=1, col=0, axisItems=axes, enableMenu=False)
         self.plot.invertY(True)
         self.plot.hideButtons()
-        self.plot.showAxis("top", False)
+        for side in ("top", "right"):  # given as axis items, pyqtgraph shows them
+            self.plot.showAxis(side, False)
         self.vb: pg.ViewBox = self.plot.getViewBox()
         self.vb.setDefaultPadding(0.0)
         self.image = CodeImage()

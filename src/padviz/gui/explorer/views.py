@@ -97,6 +97,8 @@ class PackedView(HeatmapView):
         self.bars_plot: pg.PlotItem = bars
         bars.invertY(True)
         bars.hideButtons()
+        for side in ("top", "right"):  # given as axis items, pyqtgraph shows them
+            bars.showAxis(side, False)
         bars.setMouseEnabled(x=False, y=True)
         bars.setYLink(self.plot)
         bars.getAxis("left").setStyle(showValues=False)
