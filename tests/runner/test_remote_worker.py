@@ -18,17 +18,19 @@ from padviz.core.curves import CURVE_FIELDS
 from padviz.core.hidden_truth import hidden_truth
 from padviz.core.training import TIMING_FIELDS, TrainConfig, Trainer, build_model
 from padviz.runner.bench_client import BenchClient
-from padviz.runner.json_codec import MAX_COMMAND_BYTES
+from padviz.runner.json_codec import MAX_COMMAND_BYTES, MAX_REPORT_BYTES, encode
 from padviz.runner.messages import (
     PROTOCOL_VERSION,
     BenchDone,
     Configured,
     Finished,
+    Hello,
     HiddenAnswer,
     Lost,
     Pause,
     Progress,
     Records,
+    Synced,
 )
 from padviz.runner.remote import RemoteHandle, RemoteTarget, begin, remote_target
 from padviz.runner.stdio_worker import EXIT_PROTOCOL_MISMATCH, PROTOCOL_ENV
@@ -240,6 +242,31 @@ def test_a_connection_that_cannot_start_says_why(command, says) -> None:
     finally:
         handle.stop()
     assert says in message and ended(handle)
+
+
+def test_a_hostile_remote_gets_its_bad_lines_ignored_and_nothing_else() -> None:
+    hello = encode(Hello(PROTOCOL_VERSION, "0.1.0", "2.13", "fake", ())).decode().strip()
+    lines = [
+        hello,
+        "not json",
+        '{"type": "Lost", "exitcode": 0, "message": "a report only the parent makes"}',
+        '{"type": "Synced", "token": "not an int"}',
+        "X",  # becomes a line over the limit
+        '{"type": "Synced", "token": 5}',
+    ]
+    text = "\n".join(lines) + "\n"
+    fake = f"import sys; sys.stdout.write({text!r}.replace('X', 'x' * {MAX_REPORT_BYTES + 1}))"
+    target = RemoteTarget(None, shlex.join([sys.executable, "-c", fake]))
+    handle = RemoteHandle(target, begin("training"))
+    try:
+        got = collect(handle.poll, lambda ms: of_type(ms, Lost))
+    finally:
+        handle.stop()
+    assert got[0] == Synced(5) and isinstance(got[1], Lost) and len(got) == 2
+    assert "the connection to fake was lost (exit code 0)" in got[1].message
+    ignored = [line for line in handle.stderr_lines if "ignored a line" in line]
+    assert len(ignored) == 4 and "unknown message type 'Lost'" in ignored[1]
+    assert f"over the limit of {MAX_REPORT_BYTES} bytes" in ignored[3]
 
 
 def test_stop_during_the_handshake_ends_the_worker_quietly() -> None:
