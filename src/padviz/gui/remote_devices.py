@@ -100,7 +100,8 @@ class RemoteDevices(QObject):
         return value if isinstance(value, RemoteTarget) else None
 
     def open_dialog(self) -> RemoteDialog:
-        """Ask for a remote (not modal: the window goes on); its devices come when it answers."""
+        """Ask for a remote (window-modal, without a nested event loop: training goes on
+        drawing); its devices come when it answers."""
         if self.dialog is None:
             self.dialog = RemoteDialog(self.combo.window())
             self.dialog.connected.connect(self._connected)
