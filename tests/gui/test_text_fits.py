@@ -53,9 +53,14 @@ def test_the_packing_refusal_fits_the_packed_view(window, qtbot, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_bench_plot_reads_from_the_back_in_presentation(window, qtbot, size) -> None:
+    assert window.tab("bench") is not None  # built before presentation, as at a normal start
     present(window, qtbot, "bench", size)
     item = window.bench.plot.getPlotItem()
     body = QFontMetricsF(QApplication.font()).height()
+    legend = window.bench.legend.items[0][1]
+    text_pt = f"{QApplication.font().pointSizeF() * PRESENTATION_TEXT_SCALE:.1f}pt"
+    assert legend.opts["size"] == text_pt
+    assert f"font-size:{text_pt}" in legend.item.toHtml().replace(" ", "")
     for side in ("bottom", "left"):
         axis = item.getAxis(side)
         ticks = QFontMetricsF(axis.style["tickFont"]).height()
