@@ -15,18 +15,13 @@ import datetime
 from pathlib import Path
 
 from padviz.core.files import write_text_atomically
+from padviz.core.script_transformer import DOCSTRING
 from padviz.core.tasks import NEXT_TOKEN, get_task
 from padviz.core.training import ConfigError, TrainConfig
 
-_HEADER = '''\
-"""{title}
-
-Exported by padviz on {date}. Runs as written with plain PyTorch:  python {filename}
-Same seed, same data stream and initial weights as the padviz run: on the CPU the printed
-losses are the ones padviz plotted. Task: {description}.
-Mode "{mode}": {mode_text}
-"""
-
+_HEADER = (
+    DOCSTRING
+    + """
 import math
 
 import torch
@@ -47,7 +42,8 @@ EMBED, HIDDEN, LAYERS, BIDIRECTIONAL = {embed}, {hidden}, {layers}, {bidirection
 OPTIMIZER, LR = {optimizer!r}, {lr!r}
 VOCAB_SIZE, NUM_CLASSES, PER_TOKEN = {vocab_size}, {num_classes}, {per_token}
 PAD = 0  # token id 0 is padding; real tokens are 1..VOCAB_SIZE-1
-'''
+"""
+)
 
 _DEVICE_AND_LENGTHS = '''
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from padviz.core.training import TrainConfig
 
-HEADER = '''\
+# Every exported script's docstring (the recurrent ones' too: padviz.core.script_export).
+DOCSTRING = '''\
 """{title}
 
 Exported by padviz on {date}. Runs as written with plain PyTorch:  python {filename}
@@ -19,7 +20,10 @@ Same seed, same data stream and initial weights as the padviz run: on the CPU th
 losses are the ones padviz plotted. Task: {description}.
 Mode "{mode}": {mode_text}
 """
-
+'''
+HEADER = (
+    DOCSTRING
+    + """
 import math
 
 import torch
@@ -40,7 +44,8 @@ ROW_LENGTH, ALGORITHM = {row_length}, {algorithm!r}  # the packed rows; greedy |
 OPTIMIZER, LR = {optimizer!r}, {lr!r}
 VOCAB_SIZE, NUM_CLASSES, PER_TOKEN = {vocab_size}, {num_classes}, {per_token}
 PAD = 0  # token id 0 is padding; real tokens are 1..VOCAB_SIZE-1
-'''
+"""
+)
 
 MODE_TEXT = {
     "padded": "the padded batch, the causal mask combined with the key padding mask; loss "
