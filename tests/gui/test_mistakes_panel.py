@@ -117,6 +117,18 @@ def test_a_new_batch_runs_again_on_its_lengths_and_an_old_result_is_dropped(pane
     assert panel.result is None and panel.wrong_verdict.text() == ""
 
 
+def test_edits_while_the_tab_is_hidden_wait_until_it_is_shown(panel) -> None:
+    panel.select("left_padding_packed")
+    _run(panel, panel.try_it)
+    panel.hide()
+    for lengths in ([3, 8], [4, 1, 2], [2, 5]):  # typing in the explorer: one run at most
+        panel.state.set_batch(from_lengths(lengths))
+    assert not panel.running and panel.result.lengths == (6, 2, 4)
+    panel.show()
+    panel.wait()
+    assert panel.result.lengths == (2, 5) and "lengths 2, 5" in _plain(panel.note)
+
+
 def _pixels(widget) -> np.ndarray:
     image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB32)
     buffer = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1, 4)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -51,7 +52,7 @@ class RowPacking:
     overflow: str
     rows: tuple[tuple[Piece, ...], ...]
 
-    @property
+    @cached_property
     def real_tokens(self) -> int:
         return sum(piece.length for row in self.rows for piece in row)
 

@@ -73,6 +73,7 @@ class MistakesPanel(QWidget):
         self._request = 0
         self._threads: list[threading.Thread] = []
         self._lengths = self.lengths()[0]  # what the shown code was written for
+        self._stale = False  # the batch changed while the tab was hidden
         self._delivery = _Delivery(self)
         self._delivery.done.connect(self._delivered)
         self._build()
@@ -197,6 +198,10 @@ class MistakesPanel(QWidget):
         self._render()
 
     def _batch_changed(self) -> None:
+        if not self.isVisible():  # an edit in the explorer: catch up when shown, not per edit
+            self._stale = True
+            return
+        self._stale = False
         lengths = self.lengths()[0]
         if lengths == self._lengths:
             return  # an option changed, not the lengths
@@ -205,6 +210,11 @@ class MistakesPanel(QWidget):
             self._start()
         else:
             self._render()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._batch_changed()
 
     # -- running -----------------------------------------------------------------------------
     def try_it(self) -> None:
