@@ -118,18 +118,11 @@ class RowsGrid(Grid):
     position: np.ndarray = field(init=False)  # (R, L) token index in its sequence, -1
 
     def __post_init__(self) -> None:
-        rows = self.packing.rows if self.packing is not None else ()
-        L = self.row_length if self.packing is not None else 0
-        self.sequence = np.full((len(rows), L), -1, np.int64)
-        self.position = np.full((len(rows), L), -1, np.int64)
-        for r, row in enumerate(rows):
-            c = 0
-            for piece in row:
-                self.sequence[r, c : c + piece.length] = piece.sequence
-                self.position[r, c : c + piece.length] = np.arange(
-                    piece.start, piece.start + piece.length
-                )
-                c += piece.length
+        p = self.packing
+        shape = (len(p.rows), self.row_length) if p is not None else (0, 0)
+        # the packing's own per-slot sequence and position ids (-1 for row padding)
+        self.sequence = np.array(p.sequence_ids() if p is not None else [], np.int64).reshape(shape)
+        self.position = np.array(p.position_ids() if p is not None else [], np.int64).reshape(shape)
         real = self.sequence >= 0
         self.codes = np.full(self.sequence.shape, PAD, np.uint8)
         if real.any():
@@ -137,7 +130,6 @@ class RowsGrid(Grid):
             self.codes[real] = colours
         self.row_label = "packed row"
         self.col_label = "slot  (colour: sequence; small: position id)"
-        p = self.packing
         if p is None:
             self.title = f"rows of {self.row_length}: not packed"
         else:

@@ -171,8 +171,7 @@ class RowControls(QWidget):
             row_mask=self.mask.currentData(),
             mask_row=self.mask_row.value(),
         )
-        self.mask_row_label.setText("sequence" if options.row_mask == "padded" else "row")
-        self.state.set_options(options)
+        self.state.set_options(options)  # its `changed` shows them, the mask row's word too
 
 
 class RowPackingSection(QWidget):
