@@ -31,6 +31,7 @@ from padviz.core.batch import from_lengths
 from padviz.gui import crash_report
 from padviz.gui.explorer import ExplorerPanel
 from padviz.gui.lecture.appearance import base_point_size
+from padviz.gui.main_window import MainWindow
 from padviz.gui.state import AppState
 from padviz.gui.theme import set_theme
 
@@ -227,6 +228,17 @@ def no_leftover_workers():
             return
         time.sleep(0.05)
     pytest.fail(f"test left workers running: processes={children}, threads={extra}")
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window, shown at its own size (test files that need another size or no
+    showing define their own)."""
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from PySide6.QtGui import QColor, QImage
 from padviz.core.batch import from_lengths
 from padviz.core.options import LayoutOptions
 from padviz.gui.explorer.mistakes_panel import MistakesPanel
-from padviz.gui.main_window import MainWindow
 from padviz.gui.state import AppState
 from padviz.gui.theme import current_theme
 
@@ -108,15 +107,6 @@ def test_left_padding_is_drawn_left_padded(panel) -> None:
     grid = panel.cells.view.grid
     assert grid.layout.options.padding_side == "left" and grid.layout.options.batch_first
     assert "left-padded" in panel.cells.caption.text()
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 def test_show_in_explorer_lights_the_same_tokens_there(window, qtbot) -> None:

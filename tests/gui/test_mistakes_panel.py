@@ -14,7 +14,6 @@ from padviz.core import mistakes
 from padviz.core.batch import from_lengths
 from padviz.gui.explorer import mistakes_panel
 from padviz.gui.explorer.mistakes_panel import FIX_HIDDEN, MistakesPanel
-from padviz.gui.main_window import MainWindow
 from padviz.gui.state import AppState
 from padviz.gui.theme import current_theme
 
@@ -151,15 +150,6 @@ def test_verdicts_are_drawn_in_the_themes_colours(panel) -> None:
     _run(panel, panel.try_it)
     assert _has_colour(panel.wrong_verdict, theme.warning)
     assert not _has_colour(panel.wrong_verdict, theme.error)
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 def _inside(widget, win) -> bool:

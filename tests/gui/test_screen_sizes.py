@@ -28,15 +28,6 @@ MIN_WIDTH, MIN_HEIGHT = 1024, 640
 HEATMAPS = ("padded", "mask", "packed")
 
 
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
-
-
 def _settle(qtbot, win: MainWindow, width: int, height: int) -> None:
     win.resize(width, height)
     qtbot.waitUntil(lambda: win.state.current and not win.explorer.drawing, timeout=20_000)
