@@ -16,6 +16,8 @@ from padviz.core.layout import compute_layout
 from padviz.core.lessons import MISTAKE_STAGES, TABS, LessonError, load_lesson, parse_lesson
 from padviz.core.mistakes import MistakeResult
 
+from .test_lessons import _lesson
+
 torch.set_num_threads(1)
 LESSON = load_lesson("mistakes")
 EIGHT = (
@@ -131,17 +133,6 @@ def test_each_caption_is_true_of_the_run_shown(k: int) -> None:
     # the steps' running numbers say the entry's place in the eight
     if step.mistake.stage == "try":
         assert step.caption.startswith(f"{EIGHT.index(step.mistake.name) + 1}. ")
-
-
-def _lesson(**step: object) -> dict:
-    first = {"batch": {"lengths": [5, 3, 7]}, "caption": "first"}
-    return {
-        "format": "padviz-lesson",
-        "version": 1,
-        "title": "Mine",
-        "description": "My lesson.",
-        "steps": [first, {"caption": "second", **step}],
-    }
 
 
 @pytest.mark.parametrize(
