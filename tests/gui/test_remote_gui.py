@@ -13,19 +13,16 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
-from padviz.core.batch import from_lengths
 from padviz.core.training import TIMING_FIELDS, TrainConfig, Trainer
 from padviz.gui import remote_devices
 from padviz.gui.bench import BenchPanel
 from padviz.gui.remembered import Remembered
 from padviz.gui.remote_devices import REMOTE_CHOICE, REMOTE_ENTRY, RemoteDevices
-from padviz.gui.state import AppState
-from padviz.gui.training import TrainingPanel
 from padviz.gui.training.controller import RunState
 from padviz.runner.messages import PROTOCOL_VERSION, Hello, RemoteDevice
 from padviz.runner.remote import remote_target
 from tests.gui.test_bench_panel import TINY as TINY_BENCH
-from tests.gui.training_helpers import WAIT_MS, assert_nothing_running, tiny
+from tests.gui.training_helpers import WAIT_MS, tiny, training_panel
 
 WORKER = f"{shlex.quote(sys.executable)} -m padviz worker --stdio"
 HOST = socket.gethostname()  # a full command's host is the name its worker gives
@@ -67,14 +64,7 @@ def connect_remote(qtbot, devices: RemoteDevices, command: str = WORKER) -> None
 
 @pytest.fixture
 def panel(qtbot):
-    threads_before = set(threading.enumerate())
-    p = TrainingPanel(AppState(from_lengths([5, 3, 7])))
-    qtbot.addWidget(p)
-    p.resize(1400, 900)
-    qtbot.waitUntil(lambda: p.form.filled, timeout=WAIT_MS)
-    yield p
-    p.shutdown()
-    assert_nothing_running(threads_before)
+    yield from training_panel(qtbot, filled=True)
 
 
 def test_training_on_a_remote_device_is_training_as_usual(qtbot, panel) -> None:

@@ -6,25 +6,23 @@ import ast
 import csv
 import os
 import signal
-import threading
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from padviz.core.batch import from_lengths
 from padviz.core.training import TrainConfig, Trainer
 from padviz.gui.state import AppState
 from padviz.gui.training import TrainingPanel
 from padviz.gui.training.controller import RunState
 from tests.gui.training_helpers import (
     WAIT_MS,
-    assert_nothing_running,
     data_items,
     point_counts,
     settle,
     tiny,
+    training_panel,
 )
 
 RUNS = ["padded-unmasked", "packed"]
@@ -32,13 +30,7 @@ RUNS = ["padded-unmasked", "packed"]
 
 @pytest.fixture
 def panel(qtbot):
-    threads_before = set(threading.enumerate())
-    p = TrainingPanel(AppState(from_lengths([5, 3, 7])))
-    qtbot.addWidget(p)
-    p.resize(1400, 900)
-    yield p
-    p.shutdown()
-    assert_nothing_running(threads_before)
+    yield from training_panel(qtbot)
 
 
 def _wait_state(qtbot, panel, state: RunState) -> None:

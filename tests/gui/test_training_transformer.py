@@ -4,31 +4,23 @@ it is."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from PySide6.QtCore import Qt
 
-from padviz.core.batch import from_lengths
 from padviz.core.models import MODES, TRANSFORMER_MODES
 from padviz.core.training import TrainConfig, Trainer
-from padviz.gui.state import AppState
-from padviz.gui.training import TrainingPanel
 from padviz.gui.training.controller import RunState
-from tests.gui.training_helpers import WAIT_MS, assert_nothing_running, data_items, tiny
+from tests.gui.training_helpers import (
+    WAIT_MS,
+    data_items,
+    tiny,
+    training_panel,
+)
 
 
 @pytest.fixture
 def panel(qtbot):
-    threads_before = set(threading.enumerate())
-    p = TrainingPanel(AppState(from_lengths([5, 3, 7])))
-    qtbot.addWidget(p)
-    p.resize(1400, 900)
-    p.show()
-    qtbot.waitUntil(lambda: p.form.filled, timeout=WAIT_MS)
-    yield p
-    p.shutdown()
-    assert_nothing_running(threads_before)
+    yield from training_panel(qtbot, shown=True, filled=True)
 
 
 def _visible_runs(form) -> list[str]:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Iterator
 
 import pyqtgraph as pg
+
+from padviz.core.batch import from_lengths
+from padviz.gui.state import AppState
+from padviz.gui.training import TrainingPanel
 
 TINY = {
     "task": "running-sum-mod-k",
@@ -53,3 +58,19 @@ def assert_nothing_running(threads_before: set[threading.Thread]) -> None:
     assert multiprocessing.active_children() == []
     extra = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
     assert extra == [], f"threads left running: {extra}"
+
+
+def training_panel(qtbot, *, shown: bool = False, filled: bool = False) -> Iterator[TrainingPanel]:
+    """A Training tab for a fixture to yield (`shown`, its settings `filled` in once torch is
+    there); afterwards it is shut down and nothing it started may still run."""
+    threads_before = set(threading.enumerate())
+    panel = TrainingPanel(AppState(from_lengths([5, 3, 7])))
+    qtbot.addWidget(panel)
+    panel.resize(1400, 900)
+    if shown:
+        panel.show()
+    if filled:
+        qtbot.waitUntil(lambda: panel.form.filled, timeout=WAIT_MS)
+    yield panel
+    panel.shutdown()
+    assert_nothing_running(threads_before)
