@@ -31,11 +31,15 @@ import time
 from collections.abc import Callable
 from itertools import count
 
-import numpy as np
+from padviz.memory_pages import HUGEPAGE_ENV, small_pages_for_numpy
 
-from padviz.core.batch import Batch, from_lengths
-from padviz.core.document import build_document
-from padviz.core.options import LayoutOptions
+small_pages_for_numpy()  # as `padviz` does for its window, before numpy is imported
+
+import numpy as np  # noqa: E402
+
+from padviz.core.batch import Batch, from_lengths  # noqa: E402
+from padviz.core.document import build_document  # noqa: E402
+from padviz.core.options import LayoutOptions  # noqa: E402
 
 GOAL_MS = 30.0
 GOAL_SIZE = (256, 1024)
@@ -196,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"# padviz explorer edit-to-repaint latency: {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, Qt {os.environ['QT_QPA_PLATFORM']}, 1600x1000"
+        f"Python {platform.python_version()}, Qt {os.environ['QT_QPA_PLATFORM']}, 1600x1000, "
+        f"{HUGEPAGE_ENV}={os.environ[HUGEPAGE_ENV]}"
     )
     print(
         f"{'batch':>10} {'edit':>12} {'median ms':>10} {'best':>6} {'worst':>6} {'cpu':>6} "

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from padviz.core.errors import PadvizError
+from padviz.memory_pages import small_pages_for_numpy
 
 COMMANDS = (
     "gui",
@@ -59,15 +60,27 @@ def build_parser() -> Parser:
 def with_gui_for_a_file(argv: Sequence[str]) -> list[str]:
     """`padviz [app options] FILE` means `padviz [app options] gui FILE`: a first word that is
     neither an option nor a command, and names a file, is a file to open."""
-    from padviz.commands.gui import VALUED_APP_OPTIONS
-
     argv = list(argv)
-    i = 0
-    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
-        i += 2 if argv[i] in VALUED_APP_OPTIONS else 1
+    i = _first_word(argv)
     if i < len(argv) and argv[i] not in COMMANDS and _names_a_file(argv[i]):
         argv.insert(i, "gui")
     return argv
+
+
+def opens_the_app(argv: Sequence[str]) -> bool:
+    """Whether these arguments (after `with_gui_for_a_file`) open the app: no command, or `gui`."""
+    i = _first_word(argv)
+    return i >= len(argv) or argv[i] == "gui"
+
+
+def _first_word(argv: Sequence[str]) -> int:
+    """The index of the first word after the app options (len(argv) if there is none)."""
+    from padviz.commands.gui import VALUED_APP_OPTIONS
+
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        i += 2 if argv[i] in VALUED_APP_OPTIONS else 1
+    return i
 
 
 def _names_a_file(word: str) -> bool:
@@ -77,8 +90,10 @@ def _names_a_file(word: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        words = sys.argv[1:] if argv is None else argv
-        args = build_parser().parse_args(with_gui_for_a_file(words))
+        words = with_gui_for_a_file(sys.argv[1:] if argv is None else argv)
+        if opens_the_app(words):
+            small_pages_for_numpy()  # before building the parser, which imports numpy
+        args = build_parser().parse_args(words)
         name = args.command or "gui"
         return int(importlib.import_module(f"padviz.commands.{name}").run(args) or 0)
     except BrokenPipeError:
