@@ -4,6 +4,10 @@ the first paint one per event-loop turn, or at once when something needs them.""
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtCore import Qt
@@ -87,3 +91,50 @@ def test_the_tab_bar_keeps_its_keyboard_order(window, qtbot) -> None:
     window.tabs.setFocus()
     qtbot.keyClick(window.tabs, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentWidget() is window.built_tab("training") is not None
+
+
+# In a fresh interpreter (where no test has imported the panels yet): the window shown, the
+# event loop turned until every tab is built, each turn's step recorded.
+STEPS = """
+import json, os, sys, tempfile
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+from padviz.gui.main_window import MainWindow
+from padviz.gui.torch_loader import torch_loader
+MODULES = %(modules)r
+window = MainWindow()
+window.show()
+torch_loader().wait()
+steps, step = [], window._build_next_tab
+def recorded():
+    before = {m for m in MODULES if m in sys.modules}, {k for k in %(keys)r if window.built_tab(k)}
+    step()
+    after = {m for m in MODULES if m in sys.modules}, {k for k in %(keys)r if window.built_tab(k)}
+    steps.append([sorted(after[0] - before[0]), sorted(after[1] - before[1])])
+window._build_next_tab = recorded
+while window._builders:
+    app.processEvents()
+print(json.dumps(steps))
+"""
+
+
+def test_in_the_background_a_tabs_modules_are_imported_a_turn_before_it_is_built() -> None:
+    modules = {
+        "training": "padviz.gui.training",
+        "bench": "padviz.gui.bench",
+        "corpus": "padviz.gui.corpus",
+        "mistakes": "padviz.gui.explorer.mistakes_panel",
+    }
+    code = STEPS % {"modules": list(modules.values()), "keys": list(modules)}
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    steps = [step for step in json.loads(out.stdout.splitlines()[-1]) if step != [[], []]]
+    expected = []
+    for key, module in modules.items():
+        expected += [[[module], []], [[], [key]]]  # imported alone, then built alone
+    assert steps == expected

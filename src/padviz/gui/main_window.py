@@ -2,13 +2,16 @@
 remembers between runs (`Remembered`).
 
 Only the Explorer is built before the window's first paint; the other tabs start as empty
-placeholders and are built after it once torch is loaded, one per event-loop turn, or at once
-when something needs one (showing its tab, a menu item, `tab(key)`, the `training` / `bench` /
-... attributes).
+placeholders and are built after it once torch is loaded, one step per event-loop turn (a
+tab's modules are imported in one turn and the tab is built in the next: together they took
+the GUI thread ~70 ms for the Training tab), or at once when something needs one (showing
+its tab, a menu item, `tab(key)`, the `training` / `bench` / ... attributes).
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -113,12 +116,15 @@ class MainWindow(QMainWindow):
         # Tabs still placeholders: plain functions of the window (a bound method kept here
         # would keep a closed window alive: Qt's wrappers are not collected in cycles).
         self._builders: dict[str, Callable[[MainWindow], QWidget]] = {}
+        self._modules: dict[str, str] = {}  # the module a placeholder's builder imports
         self.explorer = ExplorerPanel(self.state)
         self.add_tab("explorer", self.explorer, "Explorer")
-        self.add_lazy_tab("training", _build_training, "Training")
-        self.add_lazy_tab("bench", _build_bench, "Bench")
-        self.add_lazy_tab("corpus", _build_corpus, "Corpus")
-        self.add_lazy_tab("mistakes", _build_mistakes, "Mistakes")
+        self.add_lazy_tab("training", _build_training, "Training", "padviz.gui.training")
+        self.add_lazy_tab("bench", _build_bench, "Bench", "padviz.gui.bench")
+        self.add_lazy_tab("corpus", _build_corpus, "Corpus", "padviz.gui.corpus")
+        self.add_lazy_tab(
+            "mistakes", _build_mistakes, "Mistakes", "padviz.gui.explorer.mistakes_panel"
+        )
         self.tabs.currentChanged.connect(self._build_current)  # before anyone else hears it
         # A timer of the window's own: a functor given to QTimer.singleShot is never let go
         # when its context dies first, and would keep a closed window's widgets alive.
@@ -178,10 +184,20 @@ class MainWindow(QMainWindow):
         self._tabs_by_key[key] = widget
         return self.tabs.addTab(widget, title)
 
-    def add_lazy_tab(self, key: str, build: Callable[[MainWindow], QWidget], title: str) -> int:
-        """Add a tab whose panel `build(window)` makes when first needed (see the module doc)."""
+    def add_lazy_tab(
+        self,
+        key: str,
+        build: Callable[[MainWindow], QWidget],
+        title: str,
+        module: str | None = None,
+    ) -> int:
+        """Add a tab whose panel `build(window)` makes when first needed (see the module doc);
+        `module`, the one `build` imports, is imported a turn ahead when built in the
+        background."""
         index = self.add_tab(key, QWidget(), title)
         self._builders[key] = build
+        if module is not None:
+            self._modules[key] = module
         return index
 
     def tab(self, key: str) -> QWidget | None:
@@ -199,6 +215,7 @@ class MainWindow(QMainWindow):
         with the same title, the current tab staying current (nobody hears a change)."""
         placeholder = self._tabs_by_key[key]
         build = self._builders.pop(key)
+        self._modules.pop(key, None)
         try:
             panel = build(self)
         except BaseException:
@@ -227,10 +244,15 @@ class MainWindow(QMainWindow):
             self._build_tab(key)
 
     def _build_next_tab(self) -> None:
-        """After the first paint and torch: one placeholder built per event-loop turn, so
-        input and painting go on in between."""
+        """After the first paint and torch: one step per event-loop turn (a placeholder's
+        module imported, or the placeholder built), so input and painting go on in between."""
         if self._builders:
-            self._build_tab(next(iter(self._builders)))
+            key = next(iter(self._builders))
+            module = self._modules.pop(key, None)
+            if module is not None and module not in sys.modules:
+                importlib.import_module(module)
+            else:
+                self._build_tab(key)
         if self._builders:
             self._tab_timer.start()
 
