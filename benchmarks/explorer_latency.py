@@ -191,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     app.processEvents()
     freeze_startup_objects()  # as padviz does once its window is up
+    for i in range(window.tabs.count()):  # every tab built now, not during the first edits
+        window.tabs.setCurrentIndex(i)
+    window.tabs.setCurrentIndex(0)
     state = window.state
     gaps, paints = GapMeter(), PaintCounter(app)
     from PySide6.QtCore import QTimer
