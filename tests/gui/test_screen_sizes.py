@@ -267,3 +267,40 @@ def test_a_lengths_error_leaves_the_layout_options_in_view(window, qtbot, width,
     top = options.mapTo(column.viewport(), QPoint(0, 0)).y()
     assert top >= 0 and top + options.height() <= column.viewport().height()
     assert column.verticalScrollBar().maximum() == 0  # nothing was pushed below the fold
+
+
+LONG_CPU = "13th Gen Intel(R) Core(TM) i7-1365U with a name longer than any real one so far"
+
+
+def test_a_long_device_name_widens_no_tab_past_1024_and_shows_whole_where_there_is_room(
+    monkeypatch, qtbot
+):
+    monkeypatch.setattr("padviz.core.devices._cpu_name", lambda: LONG_CPU)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    remote = "gpu1.cluster.example.org: cuda:0 (NVIDIA H200 141GB HBM3e)"
+    boxes = (win.training.form.device_combo, win.bench.device_combo)
+    for box in boxes:
+        box.addItem(remote, "cuda:0")  # as a connected remote's device joins it
+    for present in (False, True):
+        win.lecture.set_presentation(present)
+        for key in ("explorer", "training", "bench"):
+            win.show_tab(key)
+            qtbot.wait(5)
+            hint = win.minimumSizeHint()
+            assert hint.width() <= MIN_WIDTH and hint.height() <= MIN_HEIGHT, (present, key, hint)
+    win.lecture.set_presentation(False)
+    _settle(qtbot, win, 1920, 1080)
+    win.show_tab("bench")  # its settings row has room: the names show whole
+    qtbot.wait(10)
+    box = win.bench.device_combo
+    for text in (f"cpu — {LONG_CPU}", remote):
+        box.setCurrentIndex(box.findText(text))
+        qtbot.wait(5)
+        assert box.width() > box.fontMetrics().horizontalAdvance(text), (text, box.width())
+    for box in boxes:  # the Training tab's narrow column: its list shows them whole
+        box.showPopup()
+        assert box.view().width() > box.fontMetrics().horizontalAdvance(f"cpu — {LONG_CPU}")
+        box.hidePopup()

@@ -14,6 +14,7 @@ import html
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from padviz.gui.name_boxes import NameBox
 from padviz.gui.remote_dialog import RemoteDialog
 from padviz.runner.messages import Hello
 from padviz.runner.remote import RemoteTarget
@@ -21,6 +22,7 @@ from padviz.runner.remote import RemoteTarget
 REMOTE_ENTRY = "Remote…"
 REMOTE_CHOICE = "remote…"  # the entry's data: never a device
 REMOTE_ROLE = Qt.ItemDataRole.UserRole + 1
+DEVICE_BOX_CHARS = 18  # a device box's least width (padviz.gui.name_boxes)
 
 
 class _KnownRemotes(QObject):
@@ -67,6 +69,7 @@ class RemoteDevices(QObject):
         self.combo = combo
         self.dialog: RemoteDialog | None = None
         self._previous = 0
+        NameBox(combo, DEVICE_BOX_CHARS)  # no device's long name widens the window
         combo.activated.connect(self._activated)
         combo.currentIndexChanged.connect(self._index_changed)
         known_remotes().added.connect(self._add)

@@ -36,6 +36,7 @@ from padviz.core.bench_series import STRATEGIES, bench_series
 from padviz.core.errors import PadvizError
 from padviz.gui.bench.controller import BenchController
 from padviz.gui.bench.plot import BenchPlot
+from padviz.gui.name_boxes import NameBox
 from padviz.gui.remote_devices import RemoteDevices
 from padviz.gui.theme import Theme, current_theme, qcolor, theme_notifier
 from padviz.gui.torch_loader import torch_loader
@@ -72,6 +73,7 @@ class BenchPanel(QWidget):
         from padviz.core.corpus_source import builtin_spec
 
         self.lengths_combo = QComboBox(objectName="benchLengthsCombo")
+        NameBox(self.lengths_combo, 12)  # corpus files join it by name
         self.lengths_combo.addItem("pad ratios 0-0.9", None)
         self.lengths_combo.addItem("Python's docs", builtin_spec(BUILTINS[0]))
         self.lengths_combo.setToolTip(
@@ -149,12 +151,12 @@ class BenchPanel(QWidget):
             ("max length", self.max_len_spin),
         ):
             settings.addWidget(QLabel(label))
-            settings.addWidget(widget)
-        settings.addWidget(self.quick_box)
-        settings.addStretch(1)
-        controls = QHBoxLayout()
-        controls.addWidget(self.start_button)
+            settings.addWidget(widget, 1 if isinstance(widget, QComboBox) else 0)
+        settings.addStretch(0)  # what the boxes leave, once their names are whole
+        controls = QHBoxLayout()  # quick is how the run goes: it sits by Start (and the row
+        controls.addWidget(self.start_button)  # of settings stays narrow enough for 1024 px)
         controls.addWidget(self.stop_button)
+        controls.addWidget(self.quick_box)
         controls.addWidget(self.progress, 1)
         body = QHBoxLayout()
         body.addWidget(self.plot, 1)
@@ -305,5 +307,6 @@ class BenchPanel(QWidget):
     def set_presentation(self, on: bool) -> None:
         """Hide the settings and the table so the plot and the recommendation fill the tab."""
         self.settings.setVisible(not on)
+        self.quick_box.setVisible(not on)
         self.table.setVisible(not on)
         self.plot.set_presentation(on)
