@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
             self._waiting_file = opened
             torch_loader().when_loaded(self._open_waiting_file_soon)
             return True
-        from padviz.gui.training.panel import opened_message
+        from padviz.gui.training.files import opened_message
 
         path = opened.path
         notes: list[str] = []

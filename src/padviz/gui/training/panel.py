@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -33,12 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from padviz.core.curves import curves_csv
-from padviz.core.errors import PadvizError
-from padviz.core.files import replacing, write_text_atomically
 from padviz.gui.state import AppState
 from padviz.gui.theme import Theme, current_theme, theme_notifier
 from padviz.gui.training.controller import RunState, TrainingController
+from padviz.gui.training.files import TrainingFiles
 from padviz.gui.training.hidden_view import HiddenStateView
 from padviz.gui.training.metrics import MetricsTable
 from padviz.gui.training.plots import LossPlot
@@ -52,25 +47,18 @@ from padviz.gui.training.settings_form import (
 )
 
 if TYPE_CHECKING:
-    from padviz.core.sessions import Session
+    pass
 
 METRICS_INTERVAL_S = 0.1  # the table's text changes at most 10 times a second
 HIDDEN_LIVE_MS = 2000  # while training, the hidden-state view follows the weights this often
-SESSION_FILTER = "padviz session (*.json);;All files (*)"
 PRESENTATION_PLOT_SHARE = 0.45  # of the height for the plots beside a called-out truth view
 PROGRESS_TEMPLATE = "finished · step 10000000 of 10000000 · 10000 steps/s per run"
 
 
-def opened_message(kind: str, path: str | Path, notes: Sequence[str]) -> str:
-    """ "opened the session PATH", with what could not be restored as saved."""
-    return f"opened the {kind} {path}" + "".join(f"; {note}" for note in notes)
-
-
-class TrainingPanel(QWidget):
+class TrainingPanel(TrainingFiles, QWidget):
     """The Training tab. Public: start(), pause_toggled(bool), step(), stop(), reset(),
     set_training(config, runs), apply_lesson(spec), set_presentation(on), shutdown(), and
-    the file operations save_session / open_session / export_csv / export_plots /
-    export_script (each with a *_dialog twin for the File menu, main_window)."""
+    the file operations of TrainingFiles (padviz.gui.training.files)."""
 
     statusMessage = Signal(str)
     # the runs' latest numbers changed (at most ~10 times a second); True: more are coming
@@ -572,202 +560,3 @@ class TrainingPanel(QWidget):
         for shortcut in self._shortcuts:
             shortcut.setEnabled(False)
         self._hidden_live.stop()
-
-    # -- files -----------------------------------------------------------------------------
-    def _run_labels(self) -> dict[str, Any]:
-        return {self.controller.runs[i]: curves for i, curves in enumerate(self.controller.curves)}
-
-    def export_csv(self, path: str | Path) -> Path:
-        """Every run's every loss variant and metric, one row per run and step."""
-        path = Path(path)
-        write_text_atomically(path, curves_csv(self._run_labels()))
-        self.mark_curves_saved()
-        return path
-
-    def export_plots(self, path: str | Path) -> Path:
-        """Both loss plots, side by side with their legends, as a .png or .svg file."""
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in (".png", ".svg"):
-            raise PadvizError(f"cannot export plots to {path.name!r}: use .png or .svg")
-        with replacing(path) as temporary:
-            if suffix == ".png":
-                if not self.plots_box.grab().save(temporary, "PNG"):
-                    raise PadvizError(f"cannot write {path}")
-            else:
-                from PySide6.QtSvg import QSvgGenerator
-
-                size = self.plots_box.size()
-                generator = QSvgGenerator()
-                generator.setFileName(temporary)
-                generator.setSize(size)
-                generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
-                generator.setTitle("padviz loss curves")
-                painter = QPainter(generator)
-                try:
-                    self.plots_box.render(painter, QPoint())
-                finally:
-                    painter.end()
-        return path
-
-    def current_session(self) -> Any:
-        from padviz.core.sessions import Session
-        from padviz.core.training import TrainConfig
-
-        c = self.controller
-        if c.configs:
-            runs, base = tuple(c.runs), dict(c.configs[0])
-        else:
-            runs = tuple(self.form.runs()) or (self.form.default_run(),)
-            base = {**self.form.base_config(), "mode": runs[0]}
-        return Session(
-            batch=self.state.batch,
-            options=self.state.options,
-            config=TrainConfig.from_dict(base),
-            runs=runs,
-            curves={mode: c.curves[i] for i, mode in enumerate(c.runs)} if c.configs else {},
-            smoothing=self.smoothing_slider.value() / 100.0,
-            log_y=self.log_y_box.isChecked(),
-            faults={c.runs[i]: text for i, text in c.faults.items()},
-        )
-
-    def save_session(self, path: str | Path) -> Path:
-        from padviz.core.sessions import save_session
-
-        save_session(self.current_session(), path)
-        self.mark_curves_saved()
-        return Path(path)
-
-    def open_session(self, path: str | Path) -> list[str]:
-        """Restore a saved session file; returns what restore_session notes."""
-        from padviz.core.sessions import load_session
-
-        return self.restore_session(load_session(path))
-
-    def restore_session(self, session: Session) -> list[str]:
-        """Show a session: batch, options, settings, seed, view and curves. Returns a note
-        for each setting that could not be restored as saved (a device not present here)."""
-        from padviz.core.curves import Curves
-
-        self.state.set_batch(session.batch, edited=False)
-        self.state.set_options(session.options)
-        config = session.config.to_dict()
-        notes = self.set_training(config, session.runs)
-        self.smoothing_slider.setValue(round(session.smoothing * 100))
-        self.log_y_box.setChecked(session.log_y)
-        runs = list(session.runs)
-        curves = [session.curves.get(mode, Curves()) for mode in runs]
-        faults = {runs.index(mode): text for mode, text in session.faults.items()}
-        self.controller.restore(runs, [{**config, "mode": m} for m in runs], curves, faults)
-        self.metrics.refresh(self.controller.curves, self.controller.steps_per_s)
-        self._update_progress()
-        self.mark_curves_saved()  # they are in the file just opened
-        return notes
-
-    def unsaved_curves(self) -> bool:
-        """Whether curves were trained that no saved session or CSV export holds."""
-        return not self._curves_saved and any(len(c) for c in self.controller.curves)
-
-    def mark_curves_saved(self) -> None:
-        self._curves_saved = True
-
-    def _curves_changed(self) -> None:
-        self._curves_saved = False
-
-    def export_script(self, path: str | Path, mode: str) -> Path:
-        """A standalone plain-torch script reproducing run `mode` of the current settings."""
-        from padviz.core.script_export import write_script
-        from padviz.core.training import TrainConfig
-
-        c = self.controller
-        base = dict(c.configs[0]) if c.configs else self.form.base_config()
-        config = TrainConfig.from_dict({**base, "mode": mode, "nan_at_step": None})
-        return write_script(config, path)
-
-    # dialogs: the File menu calls these; errors go to the status line
-    def save_session_dialog(self) -> None:
-        self._file_action(
-            "Save session",
-            "padviz-session.json",
-            SESSION_FILTER,
-            self.save_session,
-            "saved the session to {}",
-        )
-
-    def open_session_dialog(self) -> None:
-        path = self.ask_open_path("Open session", SESSION_FILTER)
-        if path is not None:
-            self._guarded(
-                lambda: self.open_session(path),
-                lambda notes: opened_message("session", path, notes),
-            )
-
-    def export_csv_dialog(self) -> None:
-        self._file_action(
-            "Export curves as CSV",
-            "padviz-curves.csv",
-            "CSV (*.csv)",
-            self.export_csv,
-            "exported the curves to {}",
-        )
-
-    def export_plots_dialog(self) -> None:
-        self._file_action(
-            "Export loss plots",
-            "padviz-loss.png",
-            "PNG image (*.png);;SVG drawing (*.svg)",
-            self.export_plots,
-            "exported the plots to {}",
-        )
-
-    def export_script_dialog(self) -> None:
-        runs = self.controller.runs or self.form.runs()
-        if not runs:
-            self.show_status("error: select a run to export")
-            return
-        mode = runs[0]
-        if len(runs) > 1:
-            labels = [RUN_LABELS.get(r, r) for r in runs]
-            label = self.ask_item("Export script", "Which run should the script reproduce?", labels)
-            if label is None:
-                return
-            mode = runs[labels.index(label)]
-        self._file_action(
-            "Export script",
-            f"padviz_{mode.replace('-', '_')}.py",
-            "Python (*.py)",
-            lambda p: self.export_script(p, mode),
-            "exported a script to {}: run it with python",
-        )
-
-    def _file_action(self, title: str, name: str, filters: str, action: Any, done: str) -> None:
-        path = self.ask_save_path(title, name, filters)
-        if path is not None:
-            self._guarded(lambda: action(path), done.format(path))
-
-    def _guarded(self, action: Any, done: str | Callable[[Any], str]) -> None:
-        """Run a file action; say `done` (or what it makes of the action's result), or why
-        it failed."""
-        try:
-            result = action()
-        except (PadvizError, OSError) as exc:  # bad input, or a file that cannot be written
-            self.show_status(f"error: {exc}")
-        else:
-            self.show_status(done(result) if callable(done) else done)
-
-    def ask_save_path(self, title: str, name: str, filters: str) -> Path | None:
-        path, chosen = QFileDialog.getSaveFileName(self, title, name, filters)
-        if not path:
-            return None
-        if not Path(path).suffix:
-            suffix = ".svg" if "svg" in chosen.lower() else Path(name).suffix
-            return Path(path).with_suffix(suffix)
-        return Path(path)
-
-    def ask_open_path(self, title: str, filters: str) -> Path | None:
-        path, _ = QFileDialog.getOpenFileName(self, title, "", filters)
-        return Path(path) if path else None
-
-    def ask_item(self, title: str, label: str, items: list[str]) -> str | None:
-        item, ok = QInputDialog.getItem(self, title, label, items, 0, False)
-        return item if ok else None
