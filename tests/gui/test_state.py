@@ -3,13 +3,17 @@ with a visible "computing" state, and only the latest edit is ever shown."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
 import padviz.core.document
+import padviz.gui.state as state_module
 from padviz.core.batch import Batch, from_lengths
 from padviz.core.layout import compute_layout
 from padviz.core.options import LayoutOptions
+from padviz.gui.explorer.panel import COMPUTING_NOTICE_MS
 from padviz.gui.state import SYNC_CELLS, AppState, padded_cells
 
 
@@ -36,22 +40,44 @@ def test_a_small_batch_is_laid_out_at_once(qtbot) -> None:
     assert document.layout.lengths.tolist() == [2, 4]
 
 
-def test_a_large_batch_is_computed_off_the_gui_thread(explorer, qtbot) -> None:
+def test_a_large_batch_is_computed_off_the_gui_thread(explorer, qtbot, monkeypatch) -> None:
     state = explorer.state
     batch = large_batch(1)
+    release = threading.Event()  # the document's thread waits for it: a long computation
+    build = state_module._build
+
+    def slow_build(*args):
+        release.wait(60)
+        return build(*args)
+
+    monkeypatch.setattr(state_module, "_build", slow_build)
     with qtbot.waitSignal(state.computingChanged, timeout=0) as started:
         state.set_batch(batch)
     assert started.args == [True]
+    assert explorer.computing_label.text() == ""  # not at once: most documents come sooner
+    qtbot.wait(COMPUTING_NOTICE_MS + 100)
     assert explorer.computing_label.text() == "computing…"  # the views say they are behind
     assert not state.current
     with qtbot.waitSignal(state.layoutChanged, timeout=60_000) as blocker:
-        pass
+        release.set()
     expected = compute_layout(batch, state.options)
     assert np.array_equal(blocker.args[0].layout.padded.numpy(), expected.padded.numpy())
     assert state.current and not state.computing
     assert explorer.computing_label.text() == ""
     assert explorer.document is blocker.args[0]
     assert explorer.padded_view.grid is blocker.args[0].padded
+
+
+def test_a_document_drawn_before_the_notice_is_due_never_says_computing(explorer, qtbot) -> None:
+    said: list[str] = []
+    label = explorer.computing_label
+    original = label.setText
+    label.setText = lambda text: (said.append(text), original(text))  # type: ignore[method-assign]
+    state = explorer.state
+    with qtbot.waitSignal(state.layoutChanged, timeout=60_000):
+        state.set_batch(from_lengths([4096] * 17))  # on a thread, drawn in milliseconds
+    qtbot.wait(COMPUTING_NOTICE_MS + 50)
+    assert said in ([], [""]) and label.text() == ""
 
 
 def test_the_last_edit_wins(qtbot) -> None:

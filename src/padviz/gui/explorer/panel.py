@@ -48,6 +48,9 @@ ROW_CALLOUTS = frozenset(("rowPackingView", "rowMaskView"))
 EXPORT_FORMATS = ("png", "svg")
 CODE_MIN_WIDTH = 360
 COMPUTING = "computing…"
+# The notice waits this long: most documents are drawn sooner (256 x 1024: ~20 ms), and a word
+# flashing on every keystroke, repainting what lies under it, helps nobody.
+COMPUTING_NOTICE_MS = 150
 JAGGED_MIN_PX, JAGGED_MAX_PX = 100, 170  # one strip and its labels need no more
 SECONDARY_SCALE = 0.75  # the legend and waste table's type in presentation, of its large type
 ROOMY_HEIGHT = 700  # ... below this height of the explorer (a 1080-line screen has room)
@@ -128,6 +131,8 @@ class ExplorerPanel(QWidget):
         # it must not lay the window out again (that repaints all of it).
         self.computing_label = SteadyLabel("computingLabel", word_wrap=False)
         self.computing_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._computing_notice = QTimer(self, singleShot=True, interval=COMPUTING_NOTICE_MS)
+        self._computing_notice.timeout.connect(self._say_computing)
 
         self._build()
         state.layoutChanged.connect(self.show_document)
@@ -246,10 +251,17 @@ class ExplorerPanel(QWidget):
 
     def _computing(self, on: bool) -> None:
         loading = on and self.state.loading
-        self.computing_label.setText((LOADING if loading else COMPUTING) if on else "")
+        if on and not loading:
+            self._computing_notice.start()  # said if the document is not drawn by then
+            return
+        self._computing_notice.stop()
+        self.computing_label.setText(LOADING if loading else "")
         if loading:  # the first seconds of a run: say so in the empty views too
             for view in self.views.values():
                 view.show_placeholder(LOADING)
+
+    def _say_computing(self) -> None:
+        self.computing_label.setText(COMPUTING)
 
     def _failed(self, message: str) -> None:
         """The batch cannot be laid out: say why; the last good document stays on screen."""
