@@ -57,6 +57,10 @@ def test_a_large_batch_is_computed_off_the_gui_thread(explorer, qtbot, monkeypat
     assert explorer.computing_label.text() == ""  # not at once: most documents come sooner
     qtbot.wait(COMPUTING_NOTICE_MS + 100)
     assert explorer.computing_label.text() == "computing…"  # the views say they are behind
+    notice = explorer.computing_label.geometry()  # beside the header's buttons, not on them
+    for button in (explorer.rows_button, explorer.show_code_button):
+        assert button.parent() is explorer.computing_label.parent()
+        assert not notice.intersects(button.geometry()), button.text()
     assert not state.current
     with qtbot.waitSignal(state.layoutChanged, timeout=60_000) as blocker:
         release.set()

@@ -131,6 +131,7 @@ class ExplorerPanel(QWidget):
         # it must not lay the window out again (that repaints all of it).
         self.computing_label = SteadyLabel("computingLabel", word_wrap=False)
         self.computing_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.computing_label.setAutoFillBackground(True)  # over the header's text, readable
         self._computing_notice = QTimer(self, singleShot=True, interval=COMPUTING_NOTICE_MS)
         self._computing_notice.timeout.connect(self._say_computing)
 
@@ -261,6 +262,7 @@ class ExplorerPanel(QWidget):
                 view.show_placeholder(LOADING)
 
     def _say_computing(self) -> None:
+        self._place_computing_label()  # left of the header's buttons as they are now
         self.computing_label.setText(COMPUTING)
 
     def _failed(self, message: str) -> None:
@@ -470,8 +472,10 @@ class ExplorerPanel(QWidget):
     def _place_computing_label(self) -> None:
         metrics = self.computing_label.fontMetrics()
         text = max(COMPUTING, LOADING, key=metrics.horizontalAdvance)
-        width, height = metrics.horizontalAdvance(text) + 8, metrics.height() + 4
-        right = self.views_area.width() - self.show_code_button.width() - 12
+        width = metrics.horizontalAdvance(text) + 8
+        height = max(metrics.height() + 4, self.batch_info.height())  # the header's lines
+        buttons = [b for b in (self.rows_button, self.show_code_button) if not b.isHidden()]
+        right = min((b.x() for b in buttons), default=self.views_area.width()) - 6
         self.computing_label.setGeometry(max(right - width, 0), 0, width, height)
         self.computing_label.raise_()
 
