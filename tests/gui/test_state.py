@@ -68,6 +68,7 @@ def test_a_large_batch_is_computed_off_the_gui_thread(explorer, qtbot, monkeypat
     assert np.array_equal(blocker.args[0].layout.padded.numpy(), expected.padded.numpy())
     assert state.current and not state.computing
     assert explorer.computing_label.text() == ""
+    assert explorer.computing_label.isHidden()  # its background would cover the header
     assert explorer.document is blocker.args[0]
     assert explorer.padded_view.grid is blocker.args[0].padded
 

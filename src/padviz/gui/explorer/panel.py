@@ -132,6 +132,7 @@ class ExplorerPanel(QWidget):
         self.computing_label = SteadyLabel("computingLabel", word_wrap=False)
         self.computing_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.computing_label.setAutoFillBackground(True)  # over the header's text, readable
+        self.computing_label.setVisible(False)  # until there is something to say
         self._computing_notice = QTimer(self, singleShot=True, interval=COMPUTING_NOTICE_MS)
         self._computing_notice.timeout.connect(self._say_computing)
 
@@ -256,14 +257,20 @@ class ExplorerPanel(QWidget):
             self._computing_notice.start()  # said if the document is not drawn by then
             return
         self._computing_notice.stop()
-        self.computing_label.setText(LOADING if loading else "")
+        self._notice(LOADING if loading else "")
         if loading:  # the first seconds of a run: say so in the empty views too
             for view in self.views.values():
                 view.show_placeholder(LOADING)
 
     def _say_computing(self) -> None:
-        self._place_computing_label()  # left of the header's buttons as they are now
-        self.computing_label.setText(COMPUTING)
+        self._notice(COMPUTING)
+
+    def _notice(self, text: str) -> None:
+        """Say `text` left of the header's buttons as they are now; hidden while empty (it
+        paints the window's colour over the header's text)."""
+        self._place_computing_label()
+        self.computing_label.setText(text)
+        self.computing_label.setVisible(bool(text))
 
     def _failed(self, message: str) -> None:
         """The batch cannot be laid out: say why; the last good document stays on screen."""
