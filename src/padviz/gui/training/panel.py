@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -45,9 +45,6 @@ from padviz.gui.training.settings_form import (
     SettingsForm,
     run_color,
 )
-
-if TYPE_CHECKING:
-    pass
 
 METRICS_INTERVAL_S = 0.1  # the table's text changes at most 10 times a second
 HIDDEN_LIVE_MS = 2000  # while training, the hidden-state view follows the weights this often
